@@ -67,3 +67,80 @@ class CommitteeRecordFactory(factory.django.DjangoModelFactory):
     committee = "Certification Committee"
     role = CommitteeRecord.Role.MEMBER
     year = 2024
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    """A report; `credentials=[...]` links existing credentials, otherwise one is made for it."""
+
+    class Meta:
+        model = "recertification.Report"
+        skip_postgeneration_save = True
+
+    member = factory.SubFactory(UserFactory)
+    program = "ipma-hr"
+    cycle_start = dt.date(2024, 1, 1)
+    cycle_end = dt.date(2026, 12, 31)
+
+    @factory.post_generation
+    def credentials(self, create, extracted, **kwargs):
+        from recertification.models import ReportCredential
+
+        if not create:
+            return
+        if extracted is None:
+            extracted = [
+                CredentialFactory(
+                    holder=self.member,
+                    program=self.program,
+                    cycle_start=self.cycle_start,
+                    cycle_end=self.cycle_end,
+                )
+            ]
+        for credential in extracted:
+            ReportCredential.objects.create(
+                report=self, credential=credential, cycle_start=self.cycle_start
+            )
+
+
+def report_for(credential, **kwargs):
+    """The current-cycle report of an existing credential."""
+    return ReportFactory(
+        member=credential.holder,
+        program=credential.program,
+        cycle_start=credential.cycle_start,
+        cycle_end=credential.cycle_end,
+        credentials=[credential],
+        **kwargs,
+    )
+
+
+class EntryFactory(factory.django.DjangoModelFactory):
+    """A stored entry; `reports=[...]` links it (scoring fields given as the service stores them)."""
+
+    class Meta:
+        model = "recertification.Entry"
+        skip_postgeneration_save = True
+
+    member = factory.SubFactory(UserFactory)
+    program = "ipma-hr"
+    kind = "ipma.pd.partial_day"
+    category = "pd"
+    date = dt.date(2024, 3, 5)
+    quantity = 1
+    details = factory.LazyFunction(lambda: {"sponsor": "Example Sponsor", "title": "Workshop"})
+
+    @factory.post_generation
+    def reports(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.reports.add(*extracted)
+
+
+class EntryFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "recertification.EntryFile"
+
+    entry = factory.SubFactory(EntryFactory)
+    file = factory.django.FileField(filename="evidence.pdf", data=b"%PDF-1.4 test")
+    original_name = "evidence.pdf"
+    content_type = "application/pdf"
+    size = 13

@@ -1,0 +1,245 @@
+"""Entry forms built from the program declarations: one mechanism for every program and category."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from members.models import Credential
+
+from . import rules
+from .uploads import ACCEPT_ATTRIBUTE, HUMAN_TYPES
+
+YEAR_MIN, YEAR_MAX = 1950, 2100
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; each is checked by recertification.uploads in the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+@dataclass(frozen=True)
+class FormGroup:
+    """Kinds of one category that share the same fields, so one form serves them all."""
+
+    program: rules.Program
+    category: rules.Category
+    kinds: tuple[rules.Kind, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.category.code}-{self.kinds[0].code}".replace(".", "-")
+
+    @property
+    def fields(self) -> tuple[rules.FieldSpec, ...]:
+        return self.kinds[0].fields
+
+    @property
+    def uploads(self) -> rules.Uploads:
+        return self.kinds[0].uploads
+
+
+def _signature(kind: rules.Kind) -> tuple:
+    return (
+        tuple((f.name, f.label, f.type, f.required) for f in kind.fields),
+        kind.uploads.max_files,
+    )
+
+
+def form_groups(program: rules.Program) -> list[FormGroup]:
+    """Per category, the kinds a member may enter, grouped by identical fields (in declaration order)."""
+    groups: list[FormGroup] = []
+    for category in program.categories:
+        buckets: dict[tuple, list[rules.Kind]] = {}
+        for kind in program.entry_kinds(category.code):
+            buckets.setdefault(_signature(kind), []).append(kind)
+        for kinds in buckets.values():
+            groups.append(FormGroup(program, category, tuple(kinds)))
+    return groups
+
+
+def group_for_kind(program: rules.Program, kind_code: str) -> FormGroup:
+    for group in form_groups(program):
+        if any(k.code == kind_code for k in group.kinds):
+            return group
+    raise ValueError(f"{kind_code!r} cannot be entered by members.")
+
+
+def _year_choices(years: range) -> list[tuple[str, str]]:
+    return [("", "Choose a year")] + [(str(y), str(y)) for y in years]
+
+
+def _django_field(spec: rules.FieldSpec, years: range) -> forms.Field:
+    common = {"label": spec.label, "required": spec.required, "help_text": spec.help_text}
+    if spec.type in ("text", "url"):
+        limit = spec.max_length or 150
+        common["help_text"] = (
+            spec.help_text + " " if spec.help_text else ""
+        ) + f"At most {limit} characters."
+        widget_attrs = {"maxlength": limit}
+        if spec.type == "url":
+            return forms.URLField(
+                max_length=limit,
+                assume_scheme="https",
+                widget=forms.URLInput(attrs=widget_attrs),
+                **common,
+            )
+        return forms.CharField(
+            max_length=limit, widget=forms.TextInput(attrs=widget_attrs), **common
+        )
+    if spec.type == "date":
+        return forms.DateField(
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common
+        )
+    if spec.type == "year":
+        return forms.TypedChoiceField(choices=_year_choices(years), coerce=int, **common)
+    if spec.type == "integer":
+        minimum = int(spec.min_value) if spec.min_value is not None else 1
+        return forms.IntegerField(min_value=minimum, max_value=100_000, **common)
+    if spec.type == "decimal":
+        step = spec.step or Decimal("0.01")
+        return forms.DecimalField(
+            min_value=spec.min_value or step,
+            max_value=Decimal("10000"),
+            max_digits=8,
+            decimal_places=2,
+            widget=forms.NumberInput(attrs={"step": str(step)}),
+            **common,
+        )
+    if spec.type == "bool":
+        return forms.TypedChoiceField(
+            choices=[("no", "No"), ("yes", "Yes")],
+            coerce=lambda v: v == "yes",
+            empty_value=False,
+            label=spec.label,
+            required=False,
+            help_text=spec.help_text,
+        )
+    if spec.type == "choice":
+        return forms.ChoiceField(choices=[("", "Choose…"), *spec.choices], **common)
+    raise ValueError(f"Unsupported field type {spec.type!r}")
+
+
+class EntryForm(forms.Form):
+    """An entry of one of a form group's kinds, for one or more of the member's open credentials."""
+
+    def __init__(
+        self,
+        *args,
+        group: FormGroup,
+        credentials: list[Credential],
+        years: range,
+        editing: bool = False,
+        **kwargs,
+    ):
+        kwargs.setdefault("prefix", group.key)
+        super().__init__(*args, **kwargs)
+        self.group = group
+        self.editing = editing
+        kind_label = group.category.kind_label
+        self.fields["kind"] = forms.ChoiceField(
+            label=kind_label, choices=[(k.code, k.label) for k in group.kinds]
+        )
+        if len(group.kinds) == 1:
+            self.fields["kind"].initial = group.kinds[0].code
+        for spec in group.fields:
+            self.fields[spec.name] = _django_field(spec, years)
+        if group.uploads.max_files:
+            self.fields["files"] = MultipleFileField(
+                label=group.uploads.label or "Supporting files",
+                required=False,
+                help_text=f"Up to {group.uploads.max_files} files: {HUMAN_TYPES}, 10 MB each.",
+            )
+        self.credential_options = credentials
+        if not editing and len(credentials) > 1:
+            self.fields["credentials"] = forms.ModelMultipleChoiceField(
+                queryset=Credential.objects.filter(pk__in=[c.pk for c in credentials]),
+                initial=[c.pk for c in credentials],
+                widget=forms.CheckboxSelectMultiple,
+                label="Counts toward",
+                help_text="Enter the activity once; it counts for each certification you tick.",
+            )
+            self.fields["credentials"].label_from_instance = lambda c: (
+                f"{c.designation} (cycle ends {c.cycle_end:%m/%d/%Y})"
+            )
+
+    def clean(self):
+        data = super().clean()
+        for name, value in list(data.items()):
+            if isinstance(value, str) and any(ord(ch) < 32 and ch not in "\t" for ch in value):
+                self.add_error(name, "Remove line breaks and control characters.")
+        return data
+
+    def chosen_credentials(self) -> list[Credential]:
+        if "credentials" in self.fields:
+            return list(self.cleaned_data.get("credentials") or [])
+        return list(self.credential_options)
+
+    def scoring_values(self) -> dict:
+        data = self.cleaned_data
+        kind = self.group.program.kind(data["kind"])
+        values: dict = {"kind": kind.code}
+        for spec in self.group.fields:
+            if spec.scoring:
+                values[spec.name] = data.get(spec.name)
+        if "quantity" not in values or values["quantity"] is None:
+            values["quantity"] = kind.fixed_quantity or Decimal(1)
+        if isinstance(values.get("quantity"), int):
+            values["quantity"] = Decimal(values["quantity"])
+        for name in ("organization", "group"):
+            values[name] = (values.get(name) or "").strip()
+        values["approved"] = bool(values.get("approved"))
+        return values
+
+    def detail_values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            spec.name: (str(data[spec.name]) if data.get(spec.name) not in (None, "") else "")
+            for spec in self.group.fields
+            if not spec.scoring
+        }
+
+
+class SubmissionForm(forms.Form):
+    """The seed's Submission form: Agreement (must be selected), Certification, Date Agreed."""
+
+    agreement = forms.ChoiceField(
+        label="Agreement (must be selected)", choices=[("", "Choose…"), ("agree", "Agree")]
+    )
+    report = forms.TypedChoiceField(label="Certification", coerce=int)
+    date_agreed = forms.DateField(
+        label="Date Agreed", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, reports, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["report"].choices = [("", "Choose…")] + [
+            (r.pk, r.designations) for r in reports
+        ]
+        if len(reports) == 1:
+            self.fields["report"].initial = reports[0].pk
+        self.fields["date_agreed"].initial = today
+
+    def clean_date_agreed(self):
+        value = self.cleaned_data["date_agreed"]
+        if value != self.today:
+            raise ValidationError(f"Enter today's date ({self.today:%m/%d/%Y}).")
+        return value

@@ -1,0 +1,238 @@
+"""Recertification Reports, the entries members make, their supporting files, and the audit history."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from members.models import Credential, program_choices
+
+
+class ProgramSettings(models.Model):
+    """What staff may change per program: fees and audit share. Defaults come from the rules module."""
+
+    program = models.CharField(max_length=20, choices=program_choices, unique=True)
+    currency = models.CharField(max_length=3, default="USD")
+    recertification_fee = models.DecimalField(max_digits=10, decimal_places=2)
+    late_fee = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    extension_fee = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    reinstatement_fee = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    audit_rate = models.DecimalField(
+        "share of reports selected for audit",
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.100"),
+        help_text="0.100 selects one report in ten at random on submission.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "program settings"
+        verbose_name_plural = "program settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    recertification_fee__gte=0,
+                    late_fee__gte=0,
+                    extension_fee__gte=0,
+                    reinstatement_fee__gte=0,
+                ),
+                name="program_fees_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(audit_rate__gte=0, audit_rate__lte=1), name="audit_rate_is_a_share"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Settings for {self.get_program_display()}"
+
+
+class Report(models.Model):
+    """The Recertification Report for one cycle of one credential (or of a NAMSS dual certificant's two).
+
+    Open while the member enters points, then submitted, paid, reviewed and approved. A returned
+    report is open for edits again.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        SUBMITTED = "submitted", "Submitted"
+        PAYMENT_DUE = "payment_due", "Payment due"
+        IN_REVIEW = "in_review", "In review"
+        AUDIT = "audit", "Audit: documents needed"
+        RETURNED = "returned", "Returned for correction"
+        APPROVED = "approved", "Approved"
+
+    EDITABLE = (Status.OPEN, Status.RETURNED)
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports"
+    )
+    program = models.CharField(max_length=20, choices=program_choices)
+    credentials = models.ManyToManyField(
+        Credential, through="ReportCredential", related_name="reports"
+    )
+    cycle_start = models.DateField("start date of recertification")
+    cycle_end = models.DateField("end date of recertification")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    agreed_on = models.DateField("date agreed", null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    points_counted = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    points_required = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    # The scored lines as they stood at submission, so a submitted report never changes under review.
+    snapshot = models.JSONField(default=dict, blank=True)
+    is_paper = models.BooleanField("paper report", default=False)
+    selected_for_audit = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-cycle_start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cycle_end__gt=models.F("cycle_start")), name="report_cycle_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "returned"]) | Q(submitted_at__isnull=False),
+                name="submitted_report_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"]),
+            models.Index(fields=["member", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.designations} report {self.cycle_start:%m/%d/%Y}–{self.cycle_end:%m/%d/%Y}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+    @property
+    def designations(self) -> str:
+        """E.g. "IPMA-SCP" or "CPCS + CPMSM" (uses prefetched credentials when there are some)."""
+        return " + ".join(sorted(c.designation for c in self.credentials.all()))
+
+
+class ReportCredential(models.Model):
+    """A credential recertified by a report; a credential has one report per cycle."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="report_credentials")
+    credential = models.ForeignKey(
+        Credential, on_delete=models.PROTECT, related_name="report_links"
+    )
+    cycle_start = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credential", "cycle_start"], name="one_report_per_credential_cycle"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credential.designation} in report {self.report_id}"
+
+
+def _entry_upload_path(instance: EntryFile, filename: str) -> str:
+    # Random names: the stored path never carries the member's file name or anything guessable.
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"entries/{instance.entry.member_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Entry(models.Model):
+    """One activity a member entered once; it counts toward each report it is linked to."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entries"
+    )
+    program = models.CharField(max_length=20, choices=program_choices)
+    kind = models.CharField(max_length=60)
+    category = models.CharField(max_length=60)
+    date = models.DateField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    quantity = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("1"))
+    organization = models.CharField(max_length=150, blank=True)
+    group = models.CharField(max_length=150, blank=True)
+    approved = models.BooleanField(default=False)
+    details = models.JSONField(default=dict, blank=True)
+    # Set for kinds counted once per year and organization; the unique constraint refuses a second one.
+    year_key = models.CharField(max_length=220, null=True, blank=True, editable=False)
+    reports = models.ManyToManyField(Report, related_name="entries")
+    created_at = models.DateTimeField("entered on", auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(date__isnull=False, year__isnull=True)
+                    | Q(date__isnull=True, year__isnull=False)
+                ),
+                name="entry_has_date_or_year",
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="entry_quantity_positive"),
+            models.UniqueConstraint(
+                fields=["member", "year_key"], name="one_entry_per_year_and_organization"
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "program"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.date or self.year})"
+
+
+class EntryFile(models.Model):
+    """A supporting file for an entry, stored under a random name and served only through a checked view."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=_entry_upload_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class AuditLog(models.Model):
+    """Who changed what, when, why, with the state before and after."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_logs",
+    )
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40)
+    action = models.CharField(max_length=40)
+    reason = models.TextField(blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} #{self.object_id}"

@@ -1,0 +1,487 @@
+"""State changes of entries and reports. Each function is one transaction; races take row locks.
+
+Bad input raises django's ValidationError with a message for the member; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from members.models import Credential
+
+from . import rules
+from .audit import log_action, snapshot
+from .models import Entry, EntryFile, Report, ReportCredential
+from .selectors import ScoredReport, scored_report
+from .uploads import check_count, check_upload
+
+logger = logging.getLogger(__name__)
+
+ENTRY_FIELDS = [
+    "kind",
+    "category",
+    "date",
+    "year",
+    "quantity",
+    "organization",
+    "group",
+    "approved",
+    "details",
+]
+
+
+def _fmt(day: dt.date) -> str:
+    return day.strftime("%m/%d/%Y")
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+def reports_ensure_open(*, member) -> None:
+    """Give every open credential a report for its current cycle (NAMSS dual certificants share one)."""
+    credentials = list(
+        Credential.objects.filter(holder=member, status__in=Credential.OPEN_STATUSES)
+    )
+    if not credentials:
+        return
+    linked = set(
+        ReportCredential.objects.filter(
+            credential__in=credentials, cycle_start=F("credential__cycle_start")
+        ).values_list("credential_id", flat=True)
+    )
+    missing = [c for c in credentials if c.pk not in linked]
+    if not missing:
+        return
+    groups: dict[tuple, list[Credential]] = defaultdict(list)
+    for credential in missing:
+        program = rules.get_program(credential.program)
+        key = (credential.program, credential.cycle_start, credential.cycle_end)
+        if program.one_credential_per_report:
+            key = (*key, credential.pk)
+        groups[key].append(credential)
+    try:
+        with transaction.atomic():
+            for (program_code, start, end, *_), group in groups.items():
+                report = Report.objects.create(
+                    member=member, program=program_code, cycle_start=start, cycle_end=end
+                )
+                ReportCredential.objects.bulk_create(
+                    [
+                        ReportCredential(report=report, credential=c, cycle_start=c.cycle_start)
+                        for c in group
+                    ]
+                )
+                log_action(
+                    report,
+                    "opened",
+                    member=member,
+                    after={"credentials": [c.designation for c in group]},
+                )
+    except IntegrityError:
+        # Another request opened them at the same moment; theirs stand.
+        logger.info("reports for member %s were opened concurrently", member.pk)
+
+
+def _locked_reports(member, report_ids: list[int]) -> list[Report]:
+    reports = list(
+        Report.objects.select_for_update().filter(member=member, pk__in=report_ids).order_by("pk")
+    )
+    if len(reports) != len(set(report_ids)):
+        raise ValidationError("That certification is not open for entries.")
+    return reports
+
+
+def _current_report_ids(credentials: list[Credential]) -> list[int]:
+    ids = ReportCredential.objects.filter(
+        credential__in=credentials, cycle_start=F("credential__cycle_start")
+    ).values_list("report_id", flat=True)
+    return sorted(set(ids))
+
+
+# --- entries ---------------------------------------------------------------------------------
+
+
+def _check_open(report: Report, scored: ScoredReport) -> None:
+    if not report.is_editable:
+        raise ValidationError(
+            f"Your {scored.report.designations} report was submitted on "
+            f"{report.submitted_at:%m/%d/%Y} and can no longer be changed."
+        )
+    for credential in scored.credentials:
+        if not credential.is_open:
+            raise ValidationError(
+                f"Your {credential.designation} certification is {credential.get_status_display().lower()}: "
+                "the portal is closed for it."
+            )
+
+
+def _check_in_cycle(values: dict, report: Report, designations: str) -> None:
+    start, end = report.cycle_start, report.cycle_end
+    window = f"{_fmt(start)} to {_fmt(end)}"
+    day, year = values.get("date"), values.get("year")
+    today = timezone.localdate()
+    if day is not None and day > today:
+        raise ValidationError(
+            {"date": f"{_fmt(day)} is in the future. Enter activities once they have taken place."}
+        )
+    if year is not None and year > today.year:
+        raise ValidationError(
+            {"year": f"{year} has not started yet. Enter activities once they have taken place."}
+        )
+    if day is not None and not (start <= day <= end):
+        raise ValidationError(
+            {
+                "date": f"{_fmt(day)} is outside your {designations} recertification cycle ({window}). "
+                "Enter activities from this cycle only."
+            }
+        )
+    if year is not None and not (start.year <= year <= end.year):
+        raise ValidationError(
+            {"year": f"{year} is outside your {designations} recertification cycle ({window})."}
+        )
+
+
+def _year_key(kind: rules.Kind, values: dict) -> str | None:
+    """Kinds counted once per year (membership, leadership, employment) get a key that must be unique."""
+    if kind.period != "yearly" or kind.unit != "year":
+        return None
+    organization = "".join((values.get("organization") or "").split()).casefold()
+    return f"{kind.code}|{values['year']}|{organization}"[:220]
+
+
+def _check_duplicate(
+    member, kind: rules.Kind, key: str | None, values: dict, exclude: int | None = None
+) -> None:
+    if key is None:
+        return
+    query = Entry.objects.filter(member=member, year_key=key)
+    if exclude:
+        query = query.exclude(pk=exclude)
+    if query.exists():
+        org = f" for {values['organization']}" if values.get("organization") else ""
+        raise ValidationError(
+            {
+                "year": f"You already have a {kind.short} entry for {values['year']}{org}. Each year can be entered once."
+            }
+        )
+
+
+def _validate_with_rules(
+    program: rules.Program, values: dict, report: Report, designations: list[str]
+) -> None:
+    """Let the rules engine refuse what it cannot score, with its own message."""
+    try:
+        activity = rules.Activity(**values)
+        rules.evaluate(
+            program=program.code,
+            credentials=designations,
+            cycle_start=report.cycle_start,
+            cycle_end=report.cycle_end,
+            activities=[activity],
+        )
+    except ValueError as error:
+        field = (
+            "quantity" if "quantit" in str(error).lower() or "hour" in str(error).lower() else None
+        )
+        raise ValidationError({field: str(error)} if field else str(error)) from None
+
+
+def _store_files(entry: Entry, uploads: list, max_files: int, existing: int = 0) -> list[EntryFile]:
+    if not uploads:
+        return []
+    if max_files == 0:
+        raise ValidationError("This kind of entry does not take supporting files.")
+    try:
+        check_count(existing, len(uploads))
+        if existing + len(uploads) > max_files:
+            raise ValidationError(f"An entry can have at most {max_files} files.")
+        checked = [check_upload(upload) for upload in uploads]
+    except ValidationError as error:
+        raise ValidationError({"files": error.messages}) from None
+    saved: list[EntryFile] = []
+    try:
+        for upload, info in zip(uploads, checked, strict=True):
+            record = EntryFile(
+                entry=entry, original_name=info.name, content_type=info.content_type, size=info.size
+            )
+            record.file.save(info.name, upload, save=False)
+            record.save()
+            saved.append(record)
+    except ValidationError:
+        raise
+    except Exception as error:
+        # Nothing half-written: remove what reached the storage; the transaction drops the rows.
+        for record in saved:
+            _delete_stored(record.file.name)
+        logger.exception("file storage failed for entry %s", entry.pk)
+        raise ValidationError(
+            {
+                "files": "Your files could not be stored just now, so the entry was not saved. Please try again in a few minutes."
+            }
+        ) from error
+    return saved
+
+
+def _delete_stored(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except Exception:  # a missing file must not block the member
+        logger.warning("could not delete stored file %s", name)
+
+
+@transaction.atomic
+def entry_create(
+    *,
+    member,
+    program_code: str,
+    values: dict,
+    details: dict,
+    credentials: list[Credential],
+    files: list | None = None,
+    actor=None,
+) -> Entry:
+    """Save an activity once, counting toward the current report of each chosen credential."""
+    program = rules.get_program(program_code)
+    if not credentials:
+        raise ValidationError(
+            {"credentials": "Choose at least one certification this activity counts toward."}
+        )
+    if any(c.holder_id != member.pk or c.program != program_code for c in credentials):
+        raise ValidationError("That certification is not yours.")
+    kind = program.kind(values["kind"])
+    if not kind.member_entry:
+        raise ValidationError(
+            {"kind": f"{kind.short} points are added automatically from staff records."}
+        )
+    reports = _locked_reports(member, _current_report_ids(credentials))
+    if not reports:
+        raise ValidationError("Your portal has no open report for that certification.")
+    for report in reports:
+        scored = scored_report(report)
+        designations = scored.report.designations
+        _check_open(report, scored)
+        _check_in_cycle(values, report, designations)
+        _validate_with_rules(program, values, report, [c.designation for c in scored.credentials])
+        if scored.met:
+            raise ValidationError(
+                f"You have reached the {rules.format_decimal(scored.required)} {program.point_names[1]} required for "
+                f"{designations}, so the portal accepts no new entries. Please submit your Recertification "
+                "Report; you can still edit or delete entries until you submit."
+            )
+    key = _year_key(kind, values)
+    _check_duplicate(member, kind, key, values)
+    entry = Entry(
+        member=member,
+        program=program_code,
+        category=kind.category,
+        details=details,
+        year_key=key,
+        **values,
+    )
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        _check_duplicate(member, kind, key, values)
+        raise
+    entry.reports.set(reports)
+    _store_files(entry, files or [], kind.uploads.max_files)
+    log_action(entry, "created", actor=actor or member, member=member, after=_entry_state(entry))
+    return entry
+
+
+def _entry_state(entry: Entry) -> dict:
+    state = snapshot(entry, ENTRY_FIELDS)
+    state["reports"] = sorted(r.pk for r in entry.reports.all())
+    return state
+
+
+def _editable_reports(entry: Entry) -> list[Report]:
+    reports = list(Report.objects.select_for_update().filter(entries=entry).order_by("pk"))
+    for report in reports:
+        if not report.is_editable:
+            raise ValidationError(
+                f"This entry belongs to a report submitted on {report.submitted_at:%m/%d/%Y}; it can no longer be changed."
+            )
+    return reports
+
+
+@transaction.atomic
+def entry_update(
+    *, entry: Entry, values: dict, details: dict, files: list | None = None, actor=None
+) -> Entry:
+    """Change an entry of an open report; the audit history keeps before and after."""
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    program = rules.get_program(entry.program)
+    kind = program.kind(values["kind"])
+    if not kind.member_entry or kind.category != entry.category:
+        raise ValidationError({"kind": "Choose a kind from the same category."})
+    reports = _editable_reports(entry)
+    before = _entry_state(entry)
+    for report in reports:
+        scored = scored_report(report)
+        _check_open(report, scored)
+        _check_in_cycle(values, report, scored.report.designations)
+        _validate_with_rules(program, values, report, [c.designation for c in scored.credentials])
+    key = _year_key(kind, values)
+    _check_duplicate(entry.member, kind, key, values, exclude=entry.pk)
+    for name, value in values.items():
+        setattr(entry, name, value)
+    entry.details = details
+    entry.year_key = key
+    entry.save()
+    _store_files(entry, files or [], kind.uploads.max_files, existing=entry.files.count())
+    log_action(
+        entry,
+        "updated",
+        actor=actor or entry.member,
+        member=entry.member,
+        before=before,
+        after=_entry_state(entry),
+    )
+    return entry
+
+
+@transaction.atomic
+def entry_delete(*, entry: Entry, actor=None) -> None:
+    """Delete an entry of an open report (and its files, once the deletion has committed)."""
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    _editable_reports(entry)
+    before = _entry_state(entry)
+    names = list(entry.files.values_list("file", flat=True))
+    log_action(entry, "deleted", actor=actor or entry.member, member=entry.member, before=before)
+    entry.delete()
+    transaction.on_commit(lambda: [_delete_stored(n) for n in names])
+
+
+@transaction.atomic
+def entry_files_add(*, entry: Entry, files: list, actor=None) -> list[EntryFile]:
+    """Attach supporting files to an entry of an open report (or of a report waiting for audit documents)."""
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    reports = list(Report.objects.select_for_update().filter(entries=entry))
+    if any(not (r.is_editable or r.status == Report.Status.AUDIT) for r in reports):
+        raise ValidationError(
+            {"files": "This entry's report has been submitted; its files can no longer change."}
+        )
+    kind = rules.get_program(entry.program).kind(entry.kind)
+    limit = kind.uploads.max_files or (
+        5 if any(r.status == Report.Status.AUDIT for r in reports) else 0
+    )
+    if not files:
+        raise ValidationError({"files": "Choose at least one file to upload."})
+    saved = _store_files(entry, files, limit, existing=entry.files.count())
+    log_action(
+        entry,
+        "files added",
+        actor=actor or entry.member,
+        member=entry.member,
+        after={"files": [f.original_name for f in saved]},
+    )
+    return saved
+
+
+@transaction.atomic
+def entry_file_delete(*, file: EntryFile, actor=None) -> None:
+    entry = Entry.objects.select_for_update().get(pk=file.entry_id)
+    _editable_reports(entry)
+    name = file.file.name
+    log_action(
+        entry,
+        "file deleted",
+        actor=actor or entry.member,
+        member=entry.member,
+        before={"file": file.original_name},
+    )
+    file.delete()
+    transaction.on_commit(lambda: _delete_stored(name))
+
+
+# --- submission ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_submit(*, report: Report, member, agreed_on: dt.date, actor=None) -> Report:
+    """Freeze the entries, record the signed agreement and hand over to payments. Idempotent."""
+    report = Report.objects.select_for_update().get(pk=report.pk, member=member)
+    if report.status not in Report.EDITABLE:
+        return report  # a double click or a second tab: the first submission stands
+    scored = scored_report(report)
+    _check_open(report, scored)
+    if not scored.met:
+        raise ValidationError(
+            "Your report cannot be submitted yet: " + " ".join(scored.result.shortfalls)
+        )
+    before = {"status": report.status}
+    report.status = Report.Status.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.agreed_on = agreed_on
+    report.points_counted = scored.total
+    report.points_required = scored.required
+    report.snapshot = {
+        "lines": [
+            {
+                "entry": getattr(line.entry, "pk", None),
+                "kind": line.kind.code,
+                "category": line.kind.category,
+                "claimed": str(line.claimed),
+                "counted": str(line.counted),
+                "reason": line.reason,
+                "auto": isinstance(line.entry, Entry) is False,
+            }
+            for line in scored.lines
+        ],
+        "total": str(scored.total),
+        "required": str(scored.required),
+    }
+    report.save()
+    log_action(
+        report,
+        "submitted",
+        actor=actor or member,
+        member=member,
+        before=before,
+        after={"status": report.status, "points_counted": scored.total, "agreed_on": agreed_on},
+    )
+    _hand_over_to_payments(report, actor or member)
+    return report
+
+
+def _hand_over_to_payments(report: Report, actor) -> None:
+    try:
+        from payments.services import invoice_issue
+    except ImportError:  # the payments app can be left out of a deployment that bills elsewhere
+        return
+    invoice_issue(report=report, actor=actor)
+
+
+@transaction.atomic
+def report_mark_paid(*, report: Report, actor=None) -> Report:
+    """The report's fee is paid: it moves on to review (or to audit when selected). No-op when already past."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.status not in (Report.Status.SUBMITTED, Report.Status.PAYMENT_DUE):
+        return report
+    before = report.status
+    report.status = Report.Status.AUDIT if report.selected_for_audit else Report.Status.IN_REVIEW
+    report.save(update_fields=["status", "updated_at"])
+    log_action(
+        report,
+        "paid",
+        actor=actor,
+        member=report.member,
+        before={"status": before},
+        after={"status": report.status},
+    )
+    return report
+
+
+def points(value: Decimal) -> str:
+    return rules.format_decimal(value)

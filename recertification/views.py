@@ -1,0 +1,288 @@
+"""Recertification pages: the portal, the detailed summary, uploads, submission, and the public rules.
+
+Views are thin: fetch through the owner (404 otherwise), call one service, redirect.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import pages, rules, selectors, services
+from .forms import EntryForm, SubmissionForm, group_for_kind
+from .models import EntryFile
+
+
+def rules_index(request):
+    return render(request, "recertification/rules_index.html", {"programs": rules.programs()})
+
+
+def rules_reference(request, program: str):
+    try:
+        declaration = rules.get_program(program)
+    except (KeyError, ValueError):
+        raise Http404("No such program") from None
+    return render(
+        request,
+        "recertification/rules_reference.html",
+        {"program": declaration, "programs": rules.programs()},
+    )
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal(request):
+    services.reports_ensure_open(member=request.user)
+    bound_key = request.POST.get("form") if request.method == "POST" else None
+    context = pages.portal_context(
+        request.user, data=request.POST or None, files=request.FILES or None, bound_key=bound_key
+    )
+    if request.method == "POST":
+        form = context["bound_form"]
+        if form is None:
+            messages.error(
+                request, "That form is not available. Please choose a category on this page."
+            )
+            return redirect("recertification:portal")
+        if form.is_valid():
+            try:
+                entry = services.entry_create(
+                    member=request.user,
+                    program_code=form.group.program.code,
+                    values=form.scoring_values(),
+                    details=form.detail_values(),
+                    credentials=form.chosen_credentials(),
+                    files=form.cleaned_data.get("files") or [],
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, pages.saved_message(request.user, entry))
+                return redirect(f"{reverse('recertification:portal')}#entries")
+        messages.error(request, "The entry was not saved. Please correct the fields marked below.")
+    return render(request, "recertification/portal.html", context)
+
+
+@login_required
+def summary(request):
+    return render(request, "recertification/summary.html", pages.summary_context(request.user))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_edit(request, pk: int):
+    entry = selectors.entry_for_member(request.user, pk)
+    program = rules.get_program(entry.program)
+    group = group_for_kind(program, entry.kind)
+    reports = list(entry.reports.all())
+    years = range(
+        min(r.cycle_start.year for r in reports), max(r.cycle_end.year for r in reports) + 1
+    )
+    initial = {"kind": entry.kind, **entry.details}
+    for name in ("date", "year", "quantity", "organization", "group"):
+        initial[name] = getattr(entry, name)
+    initial["approved"] = "yes" if entry.approved else "no"
+    form = EntryForm(
+        request.POST or None,
+        request.FILES or None,
+        group=group,
+        credentials=[],
+        years=years,
+        editing=True,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.entry_update(
+                entry=entry,
+                values=form.scoring_values(),
+                details=form.detail_values(),
+                files=form.cleaned_data.get("files") or [],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, pages.saved_message(request.user, entry, verb="updated"))
+            return redirect("recertification:summary")
+    return render(
+        request,
+        "recertification/entry_edit.html",
+        {
+            "form": form,
+            "entry": entry,
+            "group": group,
+            "active": "summary",
+            "editable": all(r.is_editable for r in reports),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_delete(request, pk: int):
+    entry = selectors.entry_for_member(request.user, pk)
+    kind = rules.get_program(entry.program).kind(entry.kind)
+    if request.method == "POST":
+        try:
+            services.entry_delete(entry=entry)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"The {kind.short} entry was deleted.")
+        return redirect("recertification:summary")
+    return render(
+        request,
+        "recertification/entry_delete.html",
+        {
+            "entry": entry,
+            "kind": kind,
+            "name": selectors.entry_name(entry, kind),
+            "active": "summary",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def uploads(request):
+    context = pages.uploads_context(request.user)
+    if request.method == "POST":
+        entry = selectors.entry_for_member(request.user, _int(request.POST.get("entry")))
+        files = request.FILES.getlist("files")
+        try:
+            saved = services.entry_files_add(entry=entry, files=files)
+        except ValidationError as error:
+            context["upload_errors"] = {entry.pk: error.messages}
+            messages.error(request, "Nothing was uploaded. " + " ".join(error.messages))
+        else:
+            messages.success(
+                request, f"Uploaded {len(saved)} file{'s' if len(saved) != 1 else ''}."
+            )
+            return redirect("recertification:uploads")
+    return render(request, "recertification/uploads.html", context)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("No such entry") from None
+
+
+@login_required
+def file_download(request, pk: int):
+    if request.user.is_staff and request.user.has_perm("recertification.view_entryfile"):
+        record = get_object_or_404(EntryFile, pk=pk)
+    else:
+        record = selectors.file_for_member(request.user, pk)
+    try:
+        handle = record.file.open("rb")
+    except OSError:
+        raise Http404("The file is not available") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=record.original_name, content_type=record.content_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def file_delete(request, pk: int):
+    record = selectors.file_for_member(request.user, pk)
+    try:
+        services.entry_file_delete(file=record)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"“{record.original_name}” was removed.")
+    return redirect("recertification:uploads")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit(request):
+    services.reports_ensure_open(member=request.user)
+    context = pages.submit_context(request.user)
+    today = timezone.localdate()
+    form = SubmissionForm(request.POST or None, reports=context["submittable"], today=today)
+    if request.method == "POST" and form.is_valid():
+        report = selectors.report_for_member(request.user, form.cleaned_data["report"])
+        try:
+            services.report_submit(
+                report=report, member=request.user, agreed_on=form.cleaned_data["date_agreed"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"Your {report.designations} Recertification Report was submitted. Your invoice is under My Invoices.",
+            )
+            return redirect("payments:transactions")
+    context["form"] = form
+    return render(request, "recertification/submit.html", context)
+
+
+@login_required
+def report_csv(request, pk: int):
+    report = selectors.report_for_member(request.user, pk)
+    scored = selectors.scored_report(report)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = (
+        f"recertification-{report.designations.replace(' + ', '-')}-{report.cycle_start:%Y%m%d}.csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "Category",
+            "Kind",
+            "Name",
+            "Date",
+            "Year",
+            "Quantity",
+            "Points claimed",
+            "Points counted",
+            "Reason",
+            "Entered On",
+            "Added automatically",
+        ]
+    )
+    for row in pages.export_rows(scored):
+        writer.writerow([_csv_safe(v) for v in row])
+    return response
+
+
+def _csv_safe(value) -> str:
+    text = "" if value is None else str(value)
+    # A leading = + - @ would run as a formula in a spreadsheet.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+def report_transcript(request, pk: int):
+    from .transcript import render_transcript
+
+    report = selectors.report_for_member(request.user, pk)
+    scored = selectors.scored_report(report)
+    pdf = render_transcript(scored, member=request.user)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="transcript-{report.pk}.pdf"'
+    return response
