@@ -7,6 +7,9 @@ import shutil
 
 import pytest
 
+# Browser tests drive a live server from the test thread; Django must allow ORM calls there (tests only).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 from tests.factories import PASSWORD, CredentialFactory, StaffFactory, UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
