@@ -147,7 +147,6 @@ class Credential(models.Model):
         return self.program_declaration.credentials.get(self.designation, self.designation)
 
 
-
 class MembershipRecord(models.Model):
     """A year of IPMA-HR membership kept by staff (national and chapter add points automatically)."""
 

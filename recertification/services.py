@@ -150,12 +150,12 @@ def _check_in_cycle(values: dict, report: Report, designations: str) -> None:
         )
 
 
-def _year_key(kind: rules.Kind, values: dict) -> str | None:
-    """Kinds counted once per year (membership, leadership, employment) get a key that must be unique."""
-    if kind.period != "yearly" or kind.unit != "year":
+def _year_key(program: rules.Program, values: dict) -> str | None:
+    """The key the rules say two entries may not share (a membership year per organization...), or None."""
+    key = rules.duplicate_key(program, rules.Activity(**values))
+    if key is None:
         return None
-    organization = "".join((values.get("organization") or "").split()).casefold()
-    return f"{kind.code}|{values['year']}|{organization}"[:220]
+    return "|".join("" if part is None else str(part) for part in key)[:220]
 
 
 def _check_duplicate(
@@ -277,7 +277,7 @@ def entry_create(
                 f"{designations}, so the portal accepts no new entries. Please submit your Recertification "
                 "Report; you can still edit or delete entries until you submit."
             )
-    key = _year_key(kind, values)
+    key = _year_key(program, values)
     _check_duplicate(member, kind, key, values)
     entry = Entry(
         member=member,
@@ -332,7 +332,7 @@ def entry_update(
         _check_open(report, scored)
         _check_in_cycle(values, report, scored.report.designations)
         _validate_with_rules(program, values, report, [c.designation for c in scored.credentials])
-    key = _year_key(kind, values)
+    key = _year_key(program, values)
     _check_duplicate(entry.member, kind, key, values, exclude=entry.pk)
     for name, value in values.items():
         setattr(entry, name, value)

@@ -1,0 +1,494 @@
+"""Scoring: `evaluate` turns a list of activities into counted points, reasons and shortfalls.
+
+One pass over the activities in the order given. Each activity is validated, scored by the rule
+version in force on its date, checked against the cycle window, then trimmed by its caps (the
+kind's caps in declaration order, then its category's maximum). Caps keep running totals in a
+dict keyed by (cap key, organization/group/date/year values), so the cost is linear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from decimal import localcontext as _localcontext
+from typing import cast
+
+from .formatting import count, format_decimal, plural
+from .model import (
+    ZERO,
+    Activity,
+    Category,
+    Fee,
+    Kind,
+    Minimum,
+    Program,
+    Requirement,
+    Rule,
+    normalize_key,
+    suggest,
+)
+
+BEFORE_CYCLE = "before the cycle start"
+AFTER_CYCLE = "after the cycle end"
+
+# Every evaluation runs in this context whatever the caller's decimal settings are; an invalid
+# operation raises instead of producing NaN.
+_CONTEXT = Context(
+    prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
+
+
+class ActivityError(ValueError):
+    """A ValueError about one activity, with the Activity `field` at fault ("kind", "date",
+    "year", "quantity", "organization", "group"; "" when none) and, from evaluate, its `index`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str = "",
+        index: int | None = None,
+        activity: object = None,
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.index = index
+        self.activity = activity
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """The outcome for one activity: what was claimed, what counted, and why not all of it."""
+
+    activity: Activity
+    kind: str
+    category: str
+    claimed: Decimal
+    counted: Decimal
+    reason: str = ""
+    effective_from: dt.date | None = None
+
+    @property
+    def in_full(self) -> bool:
+        """True when everything claimed counted."""
+        return self.counted == self.claimed
+
+
+@dataclass(frozen=True)
+class MinimumResult:
+    """How far one minimum (e.g. NAMSS-approved credits, a category minimum) is met."""
+
+    label: str
+    required: Decimal
+    counted: Decimal
+
+    @property
+    def met(self) -> bool:
+        """True when at least `required` counted."""
+        return self.counted >= self.required
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a report page shows: totals, requirement, shortfall sentences, a line per activity."""
+
+    program: str
+    credentials: tuple[str, ...]
+    cycle_start: dt.date
+    cycle_end: dt.date
+    total: Decimal
+    required: Decimal
+    met: bool
+    shortfalls: list[str]
+    lines: list[Line]
+    by_category: dict[str, Decimal]
+    minimums: list[MinimumResult] = field(default_factory=list)
+    requirement: Requirement | None = None
+
+    @property
+    def remaining(self) -> Decimal:
+        """Points still needed toward the total (0 once reached)."""
+        return max(self.required - self.total, ZERO)
+
+
+# --------------------------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------------------------
+
+_REGISTRY: dict[str, Program] = {}
+
+
+def register(program: Program, *, replace: bool = False) -> Program:
+    """Make a program available by its code to `get_program`, `programs` and `evaluate`."""
+    if not isinstance(program, Program):
+        raise ValueError(f"register() needs a Program, not {type(program).__name__}")
+    if program.code in _REGISTRY and not replace and _REGISTRY[program.code] is not program:
+        raise ValueError(f"A program with code {program.code!r} is already registered")
+    _REGISTRY[program.code] = program
+    return program
+
+
+def unregister(code: str) -> None:
+    """Remove a registered program (tests register throw-away programs)."""
+    _REGISTRY.pop(code, None)
+
+
+def programs() -> list[Program]:
+    """Registered programs in registration order (IPMA-HR first, the default)."""
+    return list(_REGISTRY.values())
+
+
+def get_program(code: str | Program) -> Program:
+    """The program with this code (a Program is returned as is); ValueError when unknown."""
+    if isinstance(code, Program):
+        return code
+    found = _REGISTRY.get(code)
+    if found is None:
+        raise ValueError(
+            f"Unknown program {code!r}.{suggest(str(code), _REGISTRY)} "
+            f"Known programs: {', '.join(_REGISTRY) or 'none registered'}."
+        )
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Pure helpers the portal uses besides evaluate
+# --------------------------------------------------------------------------------------------
+
+
+def cycle_end(program: str | Program, cycle_start: dt.date) -> dt.date:
+    """The last day of the cycle that starts on `cycle_start` (see each program's Cycle)."""
+    return get_program(program).cycle_end(cycle_start)
+
+
+def next_cycle_start(cycle_end: dt.date) -> dt.date:
+    """A renewed credential's next cycle starts the day after the old one ends."""
+    return cycle_end + dt.timedelta(days=1)
+
+
+def default_fees(program: str | Program) -> dict[str, Fee]:
+    """The program's default fees by code (Decimal amount and currency); staff may change them."""
+    return get_program(program).default_fees()
+
+
+def deadlines(program: str | Program, renewal_year: int) -> dict[str, dt.date]:
+    """The program's calendar for a renewal year (the year the cycle ends): code -> date."""
+    return get_program(program).deadlines_for(renewal_year)
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring
+# --------------------------------------------------------------------------------------------
+
+
+def _score(program: Program, activity: Activity) -> tuple[Kind, Rule | None, Decimal]:
+    """Validate one activity and return its kind, rule version and claimed points."""
+    if not isinstance(activity, Activity):
+        raise ActivityError(f"Expected an Activity, got {type(activity).__name__}")
+    try:
+        kind = program.kind(activity.kind)
+    except ValueError as exc:
+        raise ActivityError(str(exc), field="kind") from None
+    if kind.period == "dated":
+        if activity.date is None:
+            message = f"{kind.short} needs a date: {_fill_in(kind, 'date')}."
+            raise ActivityError(message, field="date")
+        if activity.year is not None:
+            message = f"{kind.short} is dated: give its date, not a year."
+            raise ActivityError(message, field="year")
+    else:
+        if activity.year is None:
+            message = f"{kind.short} needs a year: {_fill_in(kind, 'year')}."
+            raise ActivityError(message, field="year")
+        if activity.date is not None:
+            message = f"{kind.short} is counted by year: give its year, not a date."
+            raise ActivityError(message, field="date")
+    for name in kind.requires:
+        if not getattr(activity, name).strip():
+            message = f"{kind.short} needs {_what(name)}: {_fill_in(kind, name)}."
+            raise ActivityError(message, field=name)
+    rule = kind.rule_on(_on(activity))
+    quantity = cast(Decimal, activity.quantity)  # Activity.__post_init__ made it a Decimal
+    try:
+        # Before the first version there is nothing to score by, but the quantity is still checked.
+        (rule or kind.rules[0]).quantity.check(quantity, kind)
+    except ValueError as exc:
+        raise ActivityError(str(exc), field="quantity") from None
+    claimed = rule.score.score(quantity) if rule else ZERO
+    return kind, rule, claimed
+
+
+def _on(activity: Activity) -> dt.date:
+    """The activity's date, or 1 January of its year (validation ensured one is given)."""
+    if activity.date is not None:
+        return activity.date
+    return dt.date(_year(activity), 1, 1)
+
+
+def _year(activity: Activity) -> int:
+    """The activity's year, or its date's year."""
+    if activity.year is not None:
+        return activity.year
+    if activity.date is None:
+        raise ValueError("The activity has neither a date nor a year.")
+    return activity.date.year
+
+
+def outside_cycle(activity: Activity, cycle_start: dt.date, cycle_end: dt.date) -> str:
+    """BEFORE_CYCLE or AFTER_CYCLE when the activity falls outside the cycle, else "".
+
+    A dated activity must fall within the cycle's days; a yearly one's year must overlap it.
+    """
+    if activity.date is not None:
+        if activity.date < cycle_start:
+            return BEFORE_CYCLE
+        return AFTER_CYCLE if activity.date > cycle_end else ""
+    year = _year(activity)
+    if year < cycle_start.year:
+        return BEFORE_CYCLE
+    return AFTER_CYCLE if year > cycle_end.year else ""
+
+
+def _fill_in(kind: Kind, name: str) -> str:
+    for spec in kind.fields:
+        if spec.name == name:
+            return f"fill in {spec.label!r}"
+    return f"give the activity's {name}"
+
+
+def _what(name: str) -> str:
+    return {"organization": "an organization", "group": "a group"}.get(name, name)
+
+
+def check_activity(program: str | Program, activity: Activity) -> Decimal:
+    """Validate one activity on its own and return the points it claims (before window and caps).
+
+    Raises the same ValueError evaluate would, so a form can report it against the entry.
+    """
+    with _localcontext(_CONTEXT):
+        return _score(get_program(program), activity)[2]
+
+
+def duplicate_key(program: str | Program, activity: Activity) -> tuple[object, ...] | None:
+    """What two entries of the activity's kind may not share, or None when repeats are allowed.
+
+    IPMA-HR refuses the same membership, leadership or employment year twice for the same
+    organization: the portal compares this key with the member's existing entries.
+    """
+    kind = get_program(program).kind(activity.kind)
+    if not kind.unique_per:
+        return None
+    return (kind.code, *_cap_values(kind.unique_per, activity))
+
+
+def _cap_values(per: tuple[str, ...], activity: Activity) -> tuple[object, ...]:
+    values: list[object] = []
+    for dimension in per:
+        if dimension == "organization":
+            values.append(normalize_key(activity.organization))
+        elif dimension == "group":
+            values.append(normalize_key(activity.group))
+        elif dimension == "date":
+            values.append(activity.date)
+        else:  # year: of a yearly activity, or of a dated one's date
+            values.append(_year(activity))
+    return tuple(values)
+
+
+def _cap_reason(
+    template: str,
+    limit: Decimal | int,
+    kind: Kind,
+    activity: Activity,
+    per_label: str,
+    per: tuple[str, ...],
+) -> str:
+    raw = {
+        "organization": activity.organization.strip(),
+        "group": activity.group.strip(),
+        "date": activity.date.isoformat() if activity.date else "",
+        "year": str(_year(activity)),
+    }
+    return template.format(
+        limit=format_decimal(limit),
+        points=plural(limit, *kind.point_names),
+        kind=kind.short,
+        per_label=per_label,
+        values=", ".join(raw[d] for d in per),
+        **raw,
+    )
+
+
+def _category_cap_reason(category: Category) -> str:
+    maximum = category.maximum or ZERO
+    return f"cap of {count(maximum, *category.point_names)} for {category.label} reached"
+
+
+def _shortfall(missing: Decimal, noun_singular: str, noun: str, tail: str) -> str:
+    verb = "is" if missing == 1 else "are"
+    noun = plural(missing, noun_singular, noun)
+    return f"{format_decimal(missing)} more {noun} {verb} needed ({tail})."
+
+
+def evaluate(
+    *,
+    program: str | Program,
+    credentials: Iterable[str],
+    cycle_start: dt.date,
+    cycle_end: dt.date,
+    activities: Iterable[Activity],
+    first_dual_cycle: bool = False,
+) -> Result:
+    """Score `activities` for a report on `credentials` over the cycle; see docs/rules.md."""
+    with _localcontext(_CONTEXT):
+        return _evaluate(program, credentials, cycle_start, cycle_end, activities, first_dual_cycle)
+
+
+def _evaluate(
+    program_ref: str | Program,
+    credentials: Iterable[str],
+    start: dt.date,
+    end: dt.date,
+    activities: Iterable[Activity],
+    first_dual_cycle: bool,
+) -> Result:
+    program = get_program(program_ref)
+    codes = program.check_credentials(credentials)
+    requirement = program.requirement_for(codes, first_dual_cycle)
+    for name, value in (("cycle_start", start), ("cycle_end", end)):
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise ValueError(f"{name} must be a datetime.date (got {value!r})")
+    if end < start:
+        raise ValueError(f"cycle_end {end} is before cycle_start {start}")
+
+    minimums: list[Minimum] = list(requirement.minimums)
+    for category in program.categories:
+        if category.minimum is not None:
+            minimums.append(
+                Minimum(
+                    category.minimum,
+                    noun=f"{category.point_names[1]} in {category.label}",
+                    noun_singular=f"{category.point_names[0]} in {category.label}",
+                    categories=(category.code,),
+                )
+            )
+    category_caps = {
+        c.code: (c.maximum, _category_cap_reason(c))
+        for c in program.categories
+        if c.maximum is not None
+    }
+
+    used: dict[tuple[object, ...], Decimal] = {}
+    by_category = {c.code: ZERO for c in program.categories}
+    toward_minimum = [ZERO] * len(minimums)
+    lines: list[Line] = []
+    total = ZERO
+
+    for index, activity in enumerate(activities):
+        try:
+            kind, rule, claimed = _score(program, activity)
+        except ActivityError as exc:
+            raise ActivityError(str(exc), field=exc.field, index=index, activity=activity) from None
+
+        outside = outside_cycle(activity, start, end)
+        if outside:
+            lines.append(
+                Line(
+                    activity,
+                    kind.code,
+                    kind.category,
+                    claimed,
+                    ZERO,
+                    outside,
+                    rule.effective_from if rule else None,
+                )
+            )
+            continue
+        if rule is None:
+            reason = f"{kind.short} counts only from {kind.rules[0].effective_from.isoformat()}"
+            lines.append(Line(activity, kind.code, kind.category, ZERO, ZERO, reason, None))
+            continue
+
+        amount = claimed
+        reasons: list[str] = []
+        keys: list[tuple[object, ...]] = []
+        for cap in rule.caps:
+            key = (cap.key, *_cap_values(cap.per, activity)) if cap.per else (cap.key,)
+            room = cap.limit - used.get(key, ZERO)
+            if amount > room:
+                amount = room if room > 0 else ZERO
+                reasons.append(
+                    _cap_reason(
+                        cap.reason_template(), cap.limit, kind, activity, cap.per_label, cap.per
+                    )
+                )
+            keys.append(key)
+        category_cap = category_caps.get(kind.category)
+        if category_cap is not None:
+            key = ("category", kind.category)
+            room = category_cap[0] - used.get(key, ZERO)
+            if amount > room:
+                amount = room if room > 0 else ZERO
+                reasons.append(category_cap[1])
+            keys.append(key)
+        # Every cap records what finally counted, so a later, tighter cap never leaves an
+        # earlier one charged for points that did not count.
+        for key in keys:
+            used[key] = used.get(key, ZERO) + amount
+
+        total += amount
+        by_category[kind.category] += amount
+        for position, minimum in enumerate(minimums):
+            if minimum.matches(activity, kind.category):
+                toward_minimum[position] += amount
+        lines.append(
+            Line(
+                activity,
+                kind.code,
+                kind.category,
+                claimed,
+                amount,
+                "; ".join(reasons),
+                rule.effective_from,
+            )
+        )
+
+    required = Decimal(requirement.total)
+    shortfalls: list[str] = []
+    if total < required:
+        shortfalls.append(
+            _shortfall(
+                required - total,
+                *program.point_names,
+                f"{format_decimal(total)} of {format_decimal(required)} counted",
+            )
+        )
+    minimum_results = []
+    for minimum, counted in zip(minimums, toward_minimum, strict=True):
+        minimum_results.append(MinimumResult(minimum.noun, Decimal(minimum.amount), counted))
+        if counted < minimum.amount:
+            shortfalls.append(
+                _shortfall(
+                    minimum.amount - counted,
+                    minimum.noun_singular,
+                    minimum.noun,
+                    f"{format_decimal(counted)} of {format_decimal(minimum.amount)}",
+                )
+            )
+    return Result(
+        program=program.code,
+        credentials=codes,
+        cycle_start=start,
+        cycle_end=end,
+        total=total,
+        required=required,
+        met=not shortfalls,
+        shortfalls=shortfalls,
+        lines=lines,
+        by_category=by_category,
+        minimums=minimum_results,
+        requirement=requirement,
+    )

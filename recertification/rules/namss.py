@@ -1,0 +1,201 @@
+"""NAMSS: CE credits per 3-year cycle (2 December to 1 December), with a NAMSS-approved minimum.
+
+From the NAMSS recertification FAQ (seed 002) as settled by RULES.md. The calendar helpers at the
+bottom read the deadlines declared here, so staff-visible dates live in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from .model import (
+    Category,
+    Cycle,
+    Deadline,
+    Fee,
+    Kind,
+    Minimum,
+    PerUnit,
+    Program,
+    Requirement,
+    Rule,
+    Uploads,
+    approved_field,
+    date_field,
+    multiples_of,
+    quantity_field,
+    text_field,
+)
+
+CODE = "namss"
+GRACE_MONTHS = 6
+"""Months after the lapse during which a credential can be reinstated (seed 002)."""
+
+
+def _approved(amount: int) -> Minimum:
+    return Minimum(
+        amount,
+        noun="NAMSS-approved credits",
+        noun_singular="NAMSS-approved credit",
+        approved=True,
+    )
+
+
+KINDS = (
+    Kind(
+        code="namss.ce",
+        label="Continuing education activity",
+        short="NAMSS CE",
+        category="ce",
+        unit="credit",
+        period="dated",
+        rules=(
+            Rule(
+                score=PerUnit(1),
+                quantity=multiples_of("0.25"),
+                points_text="The credits shown on the CE certificate, in quarter credits",
+            ),
+        ),
+        fields=(
+            text_field("title", "Activity title"),
+            text_field("provider", "Provider"),
+            date_field("Date"),
+            quantity_field("Credits", help_text="In multiples of 0.25, as on the CE certificate."),
+            approved_field(
+                "NAMSS approved",
+                help_text="NAMSS-approved credits have a CE certificate with the NAMSS logo at "
+                "the top.",
+            ),
+            text_field(
+                "location",
+                "Location",
+                help_text="For virtual activities, the city and state you accessed it from.",
+            ),
+        ),
+        uploads=Uploads(
+            1,
+            "CE certificate",
+            "Keep every certificate: extensions and audits need them.",
+        ),
+    ),
+)
+
+PROGRAM = Program(
+    code=CODE,
+    name="NAMSS",
+    long_name="National Association Medical Staff Services",
+    credentials={
+        "CPCS": "Certified Provider Credentialing Specialist",
+        "CPMSM": "Certified Professional Medical Services Management",
+    },
+    cycle=Cycle(
+        years=3,
+        ends_on=(12, 1),
+        description="Three years from 2 December to 1 December of the renewal year; a newly "
+        "certified person's cycle starts on the initial certification date.",
+    ),
+    categories=(
+        Category(
+            "ce",
+            "Continuing Education",
+            summary=(
+                "Single certificants (CPCS or CPMSM) report at least 30 CE credits, 15 of which "
+                "must be NAMSS approved.",
+                "Dual certificants report at least 45 CE credits, 25 of which must be NAMSS "
+                "approved; in the first cycle as a dual certificant, 30 and 15.",
+                "NAMSS-approved credits are sponsored or pre-approved by NAMSS and have a "
+                "NAMSS-approved CE certificate.",
+            ),
+            kind_label="Activity",
+        ),
+    ),
+    kinds=KINDS,
+    requirements=(
+        Requirement(
+            30, (_approved(15),), credentials=1, first_dual_cycle=False, label="CPCS or CPMSM only"
+        ),
+        Requirement(
+            45, (_approved(25),), credentials=2, first_dual_cycle=False, label="Dual certification"
+        ),
+        Requirement(
+            30,
+            (_approved(15),),
+            credentials=2,
+            first_dual_cycle=True,
+            label="Dual certification, first cycle as a dual certificant",
+        ),
+    ),
+    point_names=("credit", "credits"),
+    fees=(
+        Fee(
+            "recertification",
+            "Recertification fee",
+            Decimal("175.00"),
+            stated=False,
+            source="not stated in the documents: a default for staff to set",
+        ),
+        Fee("late", "Late fee", Decimal("50.00"), source="seed 002: after 1 December"),
+        Fee("extension", "Extension fee", Decimal("50.00"), source="seed 002"),
+        Fee("reinstatement", "Reinstatement fee", Decimal("100.00"), source="seed 002"),
+    ),
+    deadlines=(
+        Deadline("application_opens", "Recertification application opens", 8, 1),
+        Deadline("on_time_until", "Deadline without a late fee", 12, 1),
+        Deadline("extension_request_until", "Last day to request an extension", 12, 1),
+        Deadline("late_until", "Last day to submit, with the late fee", 12, 31),
+        Deadline("lapses_on", "Unrenewed credentials lapse", 1, 1, years_after=1),
+        Deadline("extension_until", "Extended deadline", 6, 1, years_after=1),
+        Deadline(
+            "reinstatement_until", "Last day to reinstate (grace period)", 6, 30, years_after=1
+        ),
+    ),
+    summary=(
+        "You may submit any CE credits earned between 2 December three years before your "
+        "renewal year and 1 December of your renewal year.",
+        "The recertification application opens on 1 August of your renewal year.",
+    ),
+)
+
+
+def calendar(renewal_year: int) -> dict[str, dt.date]:
+    """The NAMSS calendar of a renewal year, by deadline code."""
+    return PROGRAM.deadlines_for(renewal_year)
+
+
+def submission_status(renewal_year: int, on: dt.date, *, extension_granted: bool = False) -> str:
+    """Where a submission made on `on` stands for renewal year Y.
+
+    One of "not_open" (before 1 August Y), "on_time" (to 1 December Y), "late" (to 31 December
+    Y, late fee), "extended" (to 1 June Y+1 with an extension), "reinstatement" (lapsed, to
+    30 June Y+1: recertification and reinstatement fees), "closed" (re-take the exam).
+    """
+    days = calendar(renewal_year)
+    if on < days["application_opens"]:
+        return "not_open"
+    if on <= days["on_time_until"]:
+        return "on_time"
+    if on <= days["late_until"]:
+        return "late"
+    if extension_granted and on <= days["extension_until"]:
+        return "extended"
+    if on <= days["reinstatement_until"]:
+        return "reinstatement"
+    return "closed"
+
+
+def fees_due(renewal_year: int, on: dt.date, *, extension_granted: bool = False) -> list[str]:
+    """Fee codes due for a submission on `on` (the extension fee is charged when it is granted)."""
+    status = submission_status(renewal_year, on, extension_granted=extension_granted)
+    if status == "late":
+        return ["recertification", "late"]
+    if status == "reinstatement":
+        return ["recertification", "reinstatement"]
+    if status in ("on_time", "extended"):
+        return ["recertification"]
+    return []
+
+
+def extension_credits_needed(credentials: list[str], *, first_dual_cycle: bool = False) -> Decimal:
+    """Credits whose certificates an extension request must include: half the total required."""
+    return Decimal(PROGRAM.requirement_for(credentials, first_dual_cycle).total) / 2
