@@ -19,6 +19,7 @@ urlpatterns = [
     path("profile/", include("members.urls")),
     path("recertification/", include("recertification.urls")),
     path("rules/", include("recertification.public_urls")),
+    path("verify/", include("members.public_urls")),
     path("", include("payments.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
