@@ -416,6 +416,7 @@ def report_submit(*, report: Report, member, agreed_on: dt.date, actor=None) -> 
         return report  # a double click or a second tab: the first submission stands
     scored = scored_report(report)
     _check_open(report, scored)
+    _check_window(scored.program, report, agreed_on)
     if not scored.met:
         raise ValidationError(
             "Your report cannot be submitted yet: " + " ".join(scored.result.shortfalls)
@@ -432,15 +433,15 @@ def report_submit(*, report: Report, member, agreed_on: dt.date, actor=None) -> 
                 "entry": getattr(line.entry, "pk", None),
                 "kind": line.kind.code,
                 "category": line.kind.category,
-                "claimed": str(line.claimed),
-                "counted": str(line.counted),
+                "claimed": rules.format_decimal(line.claimed),
+                "counted": rules.format_decimal(line.counted),
                 "reason": line.reason,
                 "auto": isinstance(line.entry, Entry) is False,
             }
             for line in scored.lines
         ],
-        "total": str(scored.total),
-        "required": str(scored.required),
+        "total": rules.format_decimal(scored.total),
+        "required": rules.format_decimal(scored.required),
     }
     report.save()
     log_action(
@@ -453,6 +454,16 @@ def report_submit(*, report: Report, member, agreed_on: dt.date, actor=None) -> 
     )
     _hand_over_to_payments(report, actor or member)
     return report
+
+
+def _check_window(program: rules.Program, report: Report, on: dt.date) -> None:
+    """Programs that open the application on a set day (NAMSS: 1 August of the renewal year)."""
+    opens = program.deadlines_for(report.cycle_end.year).get("application_opens")
+    if opens is not None and on < opens:
+        raise ValidationError(
+            f"The {program.name} recertification application opens on {_fmt(opens)}. "
+            "Keep entering your credits; you can submit from that day."
+        )
 
 
 def _hand_over_to_payments(report: Report, actor) -> None:

@@ -84,3 +84,22 @@ def test_member_pages_fit_a_phone(page, live_server, ipma_member):
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+
+
+def test_choosing_a_category_shows_its_form(page, live_server, ipma_member):
+    sign_in(page, live_server, "casey.browser")
+    page.goto(f"{live_server.url}/recertification/")
+    publications = page.locator("#cat-ipma-hr-publication")
+    expect(publications).to_be_hidden()
+    page.get_by_role("navigation", name="IPMA-HR categories").get_by_role(
+        "link", name="Publications"
+    ).click()
+    expect(publications).to_be_visible()
+    expect(page.locator("#cat-ipma-hr-pd")).to_be_hidden()
+    form = publications.locator("form")
+    form.get_by_label("Publications Category").select_option("ipma.publication.journal")
+    form.get_by_label("Article Title").fill("Pay equity in cities")
+    form.get_by_label(re.compile(r"^\s*Publication\s*\*?\s*$")).fill("Public Personnel Management")
+    form.get_by_label("Date").fill("2025-02-01")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("current-points")).to_have_text("5")

@@ -169,3 +169,20 @@ def test_csv_cells_cannot_start_formulas(client, ipma):
     report = Report.objects.get()
     body = client.get(reverse("recertification:report_csv", args=[report.pk])).content.decode()
     assert "'=HYPERLINK" in body
+
+
+def test_namss_submission_opens_on_1_august_of_the_renewal_year(
+    client, credential_for, time_machine
+):
+    credential = credential_for("namss")  # cycle ends 12/01/2026
+    client.force_login(credential.holder)
+    client.get(PORTAL)
+    group = group_of("namss.ce")
+    for day in range(1, 31):
+        client.post(PORTAL, valid_post(group, dt.date(2024, 1, day), quantity="1"))
+    report = Report.objects.get()
+    time_machine.move_to(dt.datetime(2026, 7, 31, 12, tzinfo=dt.UTC))
+    early = client.post(SUBMIT, submission(report))
+    assert "application opens on 08/01/2026" in early.content.decode()
+    report.refresh_from_db()
+    assert report.status == Report.Status.OPEN
