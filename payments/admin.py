@@ -1,0 +1,369 @@
+"""Staff views of invoices, payments and Stripe events: read-only, with a few guarded actions.
+
+Nothing here can delete or edit an invoice or a payment: staff record a check, cancel an invoice
+with a reason, or (finance) refund a payment, and each goes through the services, which issue
+correction invoices and leave audit records.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from . import pdf, selectors, services
+from . import stripe_gateway as gateway
+from .forms import CheckPaymentForm, ReasonForm, RefundForm
+from .models import Invoice, InvoiceLine, Payment, StripeCustomer, StripeEvent
+
+
+class ReadOnlyMixin:
+    """History stays as it happened: no adding, editing or deleting through the admin."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class InvoiceLineInline(ReadOnlyMixin, admin.TabularInline):
+    model = InvoiceLine
+    fields = ["position", "fee_code", "description", "quantity", "unit_price", "amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class PaymentInline(ReadOnlyMixin, admin.TabularInline):
+    model = Payment
+    fields = [
+        "method",
+        "status",
+        "amount",
+        "currency",
+        "check_number",
+        "check_date",
+        "stripe_payment_intent_id",
+        "confirmed_at",
+        "failure_message",
+        "refund_reason",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+def _single(modeladmin, request, queryset: QuerySet, url_name: str):
+    if queryset.count() != 1:
+        modeladmin.message_user(request, "Select exactly one invoice.", messages.WARNING)
+        return None
+    return HttpResponseRedirect(reverse(url_name, args=[queryset.get().pk]))
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "number",
+        "billing_name",
+        "member_number",
+        "kind",
+        "status",
+        "total",
+        "currency",
+        "issued_on",
+        "due_on",
+    ]
+    list_filter = ["status", "kind", "currency", "issued_on"]
+    search_fields = [
+        "number",
+        "billing_name",
+        "member__first_name",
+        "member__last_name",
+        "member__email",
+        "member__member_number",
+    ]
+    list_select_related = ["member"]
+    date_hierarchy = "issued_on"
+    ordering = ["-issued_on", "-counter"]
+    inlines = [InvoiceLineInline, PaymentInline]
+    readonly_fields = ["documents"]
+    fields = [
+        "number",
+        "documents",
+        "member",
+        "report",
+        "kind",
+        "status",
+        "description",
+        "total",
+        "currency",
+        "issued_on",
+        "payable_from",
+        "due_on",
+        "on_time_until",
+        "paid_at",
+        "cancelled_at",
+        "cancels",
+        "reason",
+        "billing_name",
+        "billing_organization",
+        "billing_address",
+        "billing_email",
+        "member_number",
+    ]
+    change_form_template = "payments/admin/invoice_change_form.html"
+    actions = ["record_check_payment", "cancel_invoice", "refund_payment"]
+
+    @admin.display(description="PDF")
+    def documents(self, invoice: Invoice) -> str:
+        if invoice.pk is None:
+            return "–"
+        links = [(reverse("admin:payments_invoice_pdf", args=[invoice.pk]), "Invoice PDF")]
+        if selectors.receipt_payment(invoice) is not None:
+            links.append(
+                (reverse("admin:payments_invoice_receipt", args=[invoice.pk]), "Receipt PDF")
+            )
+        return format_html(
+            " · ".join(['<a href="{}">{}</a>'] * len(links)),
+            *[part for link in links for part in link],
+        )
+
+    # --- actions: each opens the form for one invoice -------------------------------------
+
+    @admin.action(description="Record check payment")
+    def record_check_payment(self, request, queryset):
+        return _single(self, request, queryset, "admin:payments_invoice_record_check")
+
+    @admin.action(description="Cancel with reason (issues a correction invoice)")
+    def cancel_invoice(self, request, queryset):
+        return _single(self, request, queryset, "admin:payments_invoice_cancel")
+
+    @admin.action(description="Refund payment (finance)")
+    def refund_payment(self, request, queryset):
+        return _single(self, request, queryset, "admin:payments_invoice_refund")
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/pdf/", wrap(self.pdf_view), name="payments_invoice_pdf"),
+            path("<int:pk>/receipt/", wrap(self.receipt_view), name="payments_invoice_receipt"),
+            path(
+                "<int:pk>/record-check/",
+                wrap(self.record_check_view),
+                name="payments_invoice_record_check",
+            ),
+            path("<int:pk>/cancel/", wrap(self.cancel_view), name="payments_invoice_cancel"),
+            path("<int:pk>/refund/", wrap(self.refund_view), name="payments_invoice_refund"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        invoice = self.get_object(request, object_id)
+        extra = extra_context or {}
+        if invoice is not None:
+            extra |= {
+                "can_record_check": invoice.is_open
+                and not invoice.is_correction
+                and request.user.has_perm("payments.add_payment"),
+                "can_cancel": invoice.is_open
+                and not invoice.is_correction
+                and request.user.has_perm("payments.change_invoice"),
+                "can_refund": invoice.status == Invoice.Status.PAID
+                and not invoice.is_correction
+                and services.can_refund(request.user),
+            }
+        return super().change_view(request, object_id, form_url, extra)
+
+    # --- views --------------------------------------------------------------------------------
+
+    def _invoice(self, request, pk: int) -> Invoice:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Invoice.objects.select_related("member", "cancels"), pk=pk)
+
+    def _form_page(self, request, invoice, form, title: str, submit: str) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "invoice": invoice,
+            "form": form,
+            "submit_label": submit,
+        }
+        return TemplateResponse(request, "payments/admin/form.html", context)
+
+    def pdf_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        invoice = self._invoice(request, pk)
+        response = HttpResponse(pdf.invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
+        return response
+
+    def receipt_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        invoice = self._invoice(request, pk)
+        payment = selectors.receipt_payment(invoice)
+        if payment is None:
+            self.message_user(request, "This invoice has no payment yet.", messages.WARNING)
+            return redirect("admin:payments_invoice_change", pk)
+        response = HttpResponse(pdf.receipt_pdf(payment), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="receipt-{invoice.number}.pdf"'
+        return response
+
+    def record_check_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        invoice = self._invoice(request, pk)
+        return record_check(self, request, invoice)
+
+    def cancel_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        invoice = self._invoice(request, pk)
+        if not request.user.has_perm("payments.change_invoice"):
+            raise PermissionDenied
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                correction = services.invoice_cancel(
+                    invoice=invoice, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except services.PaymentError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(
+                    request,
+                    f"Invoice {invoice.number} is cancelled by correction {correction.number}.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:payments_invoice_change", correction.pk)
+        return self._form_page(
+            request, invoice, form, f"Cancel invoice {invoice.number}", "Cancel invoice"
+        )
+
+    def refund_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        invoice = self._invoice(request, pk)
+        if not services.can_refund(request.user):
+            raise PermissionDenied
+        form = RefundForm(request.POST or None, invoice=invoice)
+        if request.method == "POST" and form.is_valid():
+            try:
+                correction = services.payment_refund(
+                    payment=form.cleaned_data["payment"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except (services.PaymentError, gateway.GatewayError) as exc:
+                form.add_error(None, getattr(exc, "user_message", None) or str(exc))
+            else:
+                self.message_user(
+                    request,
+                    f"Refunded; invoice {invoice.number} is cancelled by correction "
+                    f"{correction.number}.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:payments_invoice_change", correction.pk)
+        return self._form_page(
+            request, invoice, form, f"Refund a payment of invoice {invoice.number}", "Refund"
+        )
+
+
+def record_check(model_admin, request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
+    """The one form for recording a check, from an invoice or from the payments list."""
+    if not request.user.has_perm("payments.add_payment"):
+        raise PermissionDenied
+    form = CheckPaymentForm(request.POST or None, invoice=invoice)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            payment = services.payment_record_check(
+                invoice=form.invoice,
+                number=data["check_number"],
+                check_date=data["check_date"],
+                amount=data["amount"],
+                received_on=data["received_on"],
+                actor=request.user,
+            )
+        except services.PaymentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            model_admin.message_user(
+                request,
+                f"Check {payment.check_number} recorded; invoice {payment.invoice.number} is paid.",
+                messages.SUCCESS,
+            )
+            return redirect("admin:payments_invoice_change", payment.invoice_id)
+    title = f"Record a check for invoice {invoice.number}" if invoice else "Record a check"
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Invoice._meta,
+        "title": title,
+        "invoice": invoice,
+        "form": form,
+        "submit_label": "Record check",
+    }
+    return TemplateResponse(request, "payments/admin/form.html", context)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "invoice",
+        "method",
+        "status",
+        "amount",
+        "currency",
+        "check_number",
+        "stripe_payment_intent_id",
+        "created_at",
+        "confirmed_at",
+    ]
+    list_filter = ["method", "status", "currency"]
+    search_fields = [
+        "invoice__number",
+        "check_number",
+        "stripe_payment_intent_id",
+        "invoice__member__last_name",
+        "invoice__member__email",
+        "invoice__member__member_number",
+    ]
+    list_select_related = ["invoice"]
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        # "Add" is recording a check, through the service (see add_view).
+        return request.user.has_perm("payments.add_payment")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return record_check(self, request, None)
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["event_id", "type", "status", "attempts", "received_at", "processed_at"]
+    list_filter = ["status", "type"]
+    search_fields = ["event_id", "type", "error"]
+    ordering = ["-received_at"]
+    actions = ["process_again"]
+
+    @admin.action(description="Process failed events again")
+    def process_again(self, request, queryset):
+        if not request.user.has_perm("payments.change_payment"):
+            raise PermissionDenied
+        done = 0
+        for row in queryset.filter(status=StripeEvent.Status.FAILED):
+            row = services.stripe_event_process(event=row.payload)
+            done += row.status != StripeEvent.Status.FAILED
+        self.message_user(request, f"{done} event(s) processed.", messages.INFO)
+
+
+@admin.register(StripeCustomer)
+class StripeCustomerAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["member", "customer_id", "created_at"]
+    search_fields = ["customer_id", "member__email", "member__member_number"]
+    list_select_related = ["member"]

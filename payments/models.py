@@ -1,0 +1,313 @@
+"""Invoices, their lines, payments against them, and the Stripe events we have seen.
+
+Invoices are never deleted and never edited after issue: a correction is a new cancelling
+invoice that refers to the original (as pretix does). Payments are separate from invoices and
+have explicit states. Every foreign key that history depends on is PROTECT.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+ZERO = Decimal("0.00")
+
+
+class InvoiceCounter(models.Model):
+    """The last number issued for a prefix; locked with select_for_update while a number is taken."""
+
+    prefix = models.CharField(max_length=20, unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["prefix"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.last_number}"
+
+
+class Invoice(models.Model):
+    """A bill to a member, with the billing name and address as they were on the day of issue."""
+
+    class Kind(models.TextChoices):
+        RECERTIFICATION = "recertification", "Recertification"
+        EXTENSION = "extension", "Extension"
+        REINSTATEMENT = "reinstatement", "Reinstatement"
+        CORRECTION = "correction", "Correction"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PAID = "paid", "Paid"
+        CANCELLED = "cancelled", "Cancelled"
+
+    prefix = models.CharField(max_length=20, editable=False)
+    counter = models.PositiveIntegerField(editable=False)
+    number = models.CharField(max_length=40, unique=True, editable=False)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invoices"
+    )
+    report = models.ForeignKey(
+        "recertification.Report",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    description = models.CharField(max_length=300, blank=True)
+    currency = models.CharField(max_length=3)
+    issued_on = models.DateField("date issued")
+    payable_from = models.DateField("payable from")
+    due_on = models.DateField("due date")
+    # NAMSS: a check dated on or before this day is on time (no late fee); empty when no such rule.
+    on_time_until = models.DateField("on time until", null=True, blank=True)
+    billing_name = models.CharField(max_length=300)
+    billing_organization = models.CharField(max_length=150, blank=True)
+    billing_address = models.TextField(blank=True)
+    billing_email = models.EmailField(blank=True)
+    member_number = models.CharField(max_length=12, blank=True)
+    cancels = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cancelled_by",
+        help_text="The invoice this correction cancels.",
+    )
+    reason = models.TextField(blank=True, help_text="Why a correction was issued.")
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-counter"]
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "counter"], name="invoice_number_unique"),
+            # The invariant that makes a double submission safe: one live invoice per report and kind.
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=Q(kind__in=["recertification", "reinstatement"]) & ~Q(status="cancelled"),
+                name="one_live_recertification_invoice_per_report",
+            ),
+            models.UniqueConstraint(
+                fields=["report"],
+                condition=Q(kind="extension") & ~Q(status="cancelled"),
+                name="one_live_extension_invoice_per_report",
+            ),
+            models.UniqueConstraint(
+                fields=["cancels"],
+                condition=Q(cancels__isnull=False),
+                name="one_correction_per_invoice",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="correction", cancels__isnull=False, total__lte=0)
+                    | (~Q(kind="correction") & Q(cancels__isnull=True, total__gte=0))
+                ),
+                name="invoice_total_sign_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(paid_at__isnull=False), name="paid_invoice_has_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=models.F("issued_on")), name="invoice_due_after_issue"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["member", "status"]),
+            models.Index(fields=["status", "issued_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("payments:invoice", kwargs={"number": self.number})
+
+    @property
+    def is_correction(self) -> bool:
+        return self.kind == self.Kind.CORRECTION
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def display_status(self) -> str:
+        """What the member reads: a correction is a credit note, never "paid"."""
+        return "Correction" if self.is_correction else self.get_status_display()
+
+    def is_payable_on(self, day) -> bool:
+        return (
+            self.is_open and not self.is_correction and self.total > 0 and day >= self.payable_from
+        )
+
+    @property
+    def billing_address_lines(self) -> list[str]:
+        return [line for line in self.billing_address.splitlines() if line.strip()]
+
+
+class InvoiceLine(models.Model):
+    """One fee on an invoice; amount = quantity × unit price, computed by the service."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    fee_code = models.CharField(
+        max_length=30, blank=True, help_text="recertification, late, extension or reinstatement."
+    )
+    description = models.CharField(max_length=300)
+    quantity = models.PositiveSmallIntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["invoice_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="invoice_line_quantity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount}"
+
+
+class Payment(models.Model):
+    """Money received (or being received) against one invoice, by card through Stripe or by check."""
+
+    class Method(models.TextChoices):
+        CARD = "card", "Card"
+        CHECK = "check", "Check"
+
+    class Status(models.TextChoices):
+        CREATED = "created", "Created"
+        PENDING = "pending", "Pending"
+        CONFIRMED = "confirmed", "Confirmed"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+        REFUNDED = "refunded", "Refunded"
+
+    IN_FLIGHT = (Status.CREATED, Status.PENDING)
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(max_length=10, choices=Method.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CREATED)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    stripe_payment_intent_id = models.CharField(
+        "Stripe PaymentIntent", max_length=255, unique=True, null=True, blank=True
+    )
+    stripe_refund_id = models.CharField(
+        "Stripe refund", max_length=255, unique=True, null=True, blank=True
+    )
+    check_number = models.CharField(max_length=40, blank=True)
+    check_date = models.DateField(null=True, blank=True)
+    received_on = models.DateField(null=True, blank=True)
+    failure_message = models.TextField(blank=True)
+    refund_reason = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["invoice_id", "created_at", "id"]
+        permissions = [("refund_payment", "Can refund payments (finance)")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(status="confirmed"),
+                name="one_confirmed_payment_per_invoice",
+            ),
+            models.UniqueConstraint(
+                fields=["invoice", "attempt"],
+                condition=Q(method="card"),
+                name="one_card_payment_per_attempt",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=(
+                    Q(method="card", stripe_payment_intent_id__isnull=False)
+                    | Q(method="check", check_date__isnull=False) & ~Q(check_number="")
+                ),
+                name="payment_method_details",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["confirmed", "refunded"]) | Q(confirmed_at__isnull=False),
+                name="confirmed_payment_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        if self.method == self.Method.CHECK:
+            return f"Check {self.check_number} for {self.invoice_id and self.invoice.number}"
+        return f"Card payment {self.stripe_payment_intent_id or self.pk}"
+
+    @property
+    def is_on_time(self) -> bool | None:
+        """A check dated on or before the invoice's on-time date is on time (NAMSS); None: no rule."""
+        if self.invoice.on_time_until is None:
+            return None
+        day = self.check_date if self.method == self.Method.CHECK else self.confirmed_at
+        if day is None:
+            return None
+        if hasattr(day, "date"):
+            day = timezone.localdate(day)
+        return day <= self.invoice.on_time_until
+
+
+class StripeCustomer(models.Model):
+    """The Stripe Customer that holds a member's cards, so a card collected once can be charged."""
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer"
+    )
+    customer_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.customer_id
+
+
+class StripeEvent(models.Model):
+    """A webhook event, stored once by its id, with how far we got processing it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    DONE = (Status.PROCESSED, Status.IGNORED)
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    payload = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,249 @@
+"""Transactions, invoices, card payment and the Stripe webhook. Views fetch through the owner."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import pdf, selectors, services
+from . import stripe_gateway as gateway
+from .models import Invoice, Payment, StripeEvent
+
+logger = logging.getLogger(__name__)
+
+
+def _check_instructions(invoice: Invoice) -> dict:
+    return {
+        "invoice": invoice,
+        "payable_to": getattr(settings, "CHECK_PAYABLE_TO", ""),
+        "mailing_address": getattr(settings, "CHECK_MAILING_ADDRESS", ""),
+    }
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def transactions(request: HttpRequest) -> HttpResponse:
+    unpaid_only = request.GET.get("unpaid") == "1"
+    today = timezone.localdate()
+    invoices = list(selectors.invoices_for(request.user, unpaid_only=unpaid_only))
+    for invoice in invoices:
+        invoice.payable_now = invoice.is_payable_on(today)
+        invoice.not_yet_payable = (
+            invoice.is_open and not invoice.is_correction and (today < invoice.payable_from)
+        )
+    return render(
+        request,
+        "payments/transactions.html",
+        {
+            "active": "transactions",
+            "invoices": invoices,
+            "unpaid_only": unpaid_only,
+            "waiting": [i for i in invoices if i.not_yet_payable],
+        },
+    )
+
+
+@login_required
+@require_GET
+def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
+    invoice = selectors.invoice_for(request.user, number)
+    payments = list(invoice.payments.all())
+    receipt = next(
+        (
+            p
+            for p in reversed(payments)
+            if p.status in (Payment.Status.CONFIRMED, Payment.Status.REFUNDED)
+        ),
+        None,
+    )
+    return render(
+        request,
+        "payments/invoice_detail.html",
+        {
+            "active": "transactions",
+            "invoice": invoice,
+            "payments": payments,
+            "receipt": receipt,
+            "payable_now": invoice.is_payable_on(timezone.localdate()),
+            "corrections": list(invoice.cancelled_by.all()),
+        },
+    )
+
+
+@login_required
+@require_GET
+def invoice_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    invoice = selectors.invoice_for(request.user, number)
+    return _pdf_response(pdf.invoice_pdf(invoice), f"invoice-{invoice.number}.pdf")
+
+
+@login_required
+@require_GET
+def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, number=number, member=request.user)
+    payment = selectors.receipt_payment(invoice)
+    if payment is None:
+        raise Http404("This invoice has no payment yet.")
+    return _pdf_response(pdf.receipt_pdf(payment), f"receipt-{invoice.number}.pdf")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay(request: HttpRequest, number: str) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, number=number, member=request.user)
+    if invoice.status == Invoice.Status.PAID or invoice.is_correction:
+        messages.info(request, f"Invoice {invoice.number} is paid. Thank you.")
+        return redirect(invoice)
+    if invoice.status != Invoice.Status.OPEN:
+        messages.error(request, f"Invoice {invoice.number} is cancelled and cannot be paid.")
+        return redirect(invoice)
+    if request.method == "POST":
+        return _pay_post(request, invoice)
+
+    context = {"active": "transactions", **_check_instructions(invoice)}
+    context["payable_now"] = invoice.is_payable_on(timezone.localdate())
+    context["card_configured"] = gateway.is_configured()
+    if context["payable_now"] and context["card_configured"]:
+        try:
+            setup = services.card_setup_start(invoice=invoice, member=request.user)
+        except gateway.GatewayError as exc:
+            context["card_error"] = exc.user_message
+        else:
+            context["client_secret"] = setup.client_secret
+            context["publishable_key"] = gateway.publishable_key()
+            context["stripe_js_url"] = settings.STRIPE_JS_URL
+    return render(request, "payments/pay.html", context)
+
+
+def _pay_post(request: HttpRequest, invoice: Invoice) -> HttpResponse:
+    pay_url = reverse("payments:pay", args=[invoice.number])
+    if not gateway.is_configured():
+        messages.error(request, "Card payment is not available. Please pay by check.")
+        return redirect(pay_url)
+    setup_intent = request.POST.get("setup_intent", "").strip()
+    if not setup_intent.startswith("seti_"):
+        messages.error(request, "Please enter your card details.")
+        return redirect(pay_url)
+    try:
+        outcome = services.payment_card_charge(
+            invoice=invoice, member=request.user, setup_intent_id=setup_intent
+        )
+    except gateway.CardDeclined as exc:
+        messages.error(
+            request,
+            f"{exc.user_message} Nothing was charged and your invoice is still open: "
+            "you can try again with this card or another one.",
+        )
+        return redirect(pay_url)
+    except gateway.GatewayError as exc:
+        messages.error(request, exc.user_message)
+        return redirect(pay_url)
+    except services.AlreadyPaid as exc:
+        messages.info(request, str(exc))
+        return redirect(invoice)
+    except services.PaymentError as exc:
+        messages.error(request, str(exc))
+        return redirect(pay_url)
+
+    return_url = (
+        reverse("payments:pay_return", args=[invoice.number])
+        + "?"
+        + urlencode({"payment_intent": outcome.payment.stripe_payment_intent_id})
+    )
+    if outcome.status == "requires_action":
+        return render(
+            request,
+            "payments/authenticate.html",
+            {
+                "active": "transactions",
+                "invoice": invoice,
+                "client_secret": outcome.client_secret,
+                "publishable_key": gateway.publishable_key(),
+                "stripe_js_url": settings.STRIPE_JS_URL,
+                "return_url": return_url,
+            },
+        )
+    return _after_payment(request, invoice, outcome.payment)
+
+
+def _after_payment(request: HttpRequest, invoice: Invoice, payment: Payment) -> HttpResponse:
+    if payment.status == Payment.Status.CONFIRMED:
+        messages.success(
+            request,
+            f"Thank you: your payment of {payment.amount} {payment.currency} for invoice "
+            f"{invoice.number} was received. We have emailed you a receipt.",
+        )
+        return redirect(invoice)
+    if payment.status == Payment.Status.FAILED:
+        messages.error(
+            request,
+            f"{payment.failure_message or 'Your card was declined.'} Nothing was charged and your "
+            "invoice is still open: you can try again with this card or another one.",
+        )
+        return redirect("payments:pay", number=invoice.number)
+    if payment.status == Payment.Status.CANCELED:
+        messages.error(
+            request, "The payment was not completed. Your invoice is still open: please try again."
+        )
+        return redirect("payments:pay", number=invoice.number)
+    messages.info(
+        request,
+        "Your payment is being processed. This page will show it as paid once your bank confirms "
+        "it; we will also email you a receipt.",
+    )
+    return redirect(invoice)
+
+
+@login_required
+@require_GET
+def pay_return(request: HttpRequest, number: str) -> HttpResponse:
+    """Where the browser lands after Stripe.js; the state is asked of Stripe, never taken from here."""
+    invoice = get_object_or_404(Invoice, number=number, member=request.user)
+    payment = get_object_or_404(
+        Payment,
+        invoice=invoice,
+        method=Payment.Method.CARD,
+        stripe_payment_intent_id=request.GET.get("payment_intent", ""),
+    )
+    try:
+        payment = (
+            services.payment_confirm_from_stripe(payment_intent_id=payment.stripe_payment_intent_id)
+            or payment
+        )
+    except gateway.GatewayError as exc:
+        messages.error(request, exc.user_message)
+        return redirect(invoice)
+    return _after_payment(request, invoice, payment)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's webhook: 400 unless signed with STRIPE_WEBHOOK_SECRET; 200 once handled or ignored."""
+    try:
+        event = gateway.event_from_webhook(request.body, request.headers.get("Stripe-Signature"))
+    except gateway.BadSignature as exc:
+        logger.warning("Stripe webhook refused: %s", exc)
+        return HttpResponse("bad signature", status=400, content_type="text/plain")
+    row = services.stripe_event_process(event=event)
+    if row.status == StripeEvent.Status.FAILED:
+        # Stripe delivers the event again later; the stored row keeps the error for staff.
+        return HttpResponse("failed, retry later", status=500, content_type="text/plain")
+    return HttpResponse(row.status, content_type="text/plain")
