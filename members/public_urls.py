@@ -1,3 +1,14 @@
-"""Public pages of the members app (no sign-in): the good-standing lookup."""
+"""Public pages of the members app (no sign-in): the good-standing lookup, badge status lists."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import verify_views
+
+app_name = "verify"
+
+urlpatterns = [
+    path("", verify_views.lookup, name="lookup"),
+    path("status/<int:list_number>/", verify_views.status_list, name="status_list"),
+    path("issuer/", verify_views.issuer, name="issuer"),
+    path("<str:code>/", verify_views.certificate, name="certificate"),
+]

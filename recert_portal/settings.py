@@ -288,6 +288,16 @@ STRIPE_JS_URL = env_str("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 CURRENCY = env_str("CURRENCY", "USD")
 INVOICE_NUMBER_PREFIX = env_str("INVOICE_NUMBER_PREFIX", "RC-")
 
+# --- Lifecycle: reminders, verification, digital badges -------------------------------------------
+
+# Days before a cycle's deadline on which reminders go out while the report is not submitted.
+REMINDER_DAYS = env_list("REMINDER_DAYS", ["180", "90", "30"])
+INVOICE_REMINDER_DAYS = env_list("INVOICE_REMINDER_DAYS", ["14", "0"])
+VERIFY_RATE_LIMIT = env_int("VERIFY_RATE_LIMIT", 30, minimum=1)
+VERIFY_RATE_WINDOW = env_int("VERIFY_RATE_WINDOW_SECONDS", 600, minimum=60)
+# 32 bytes (hex or base64url) signing the Open Badges credentials; derived from SECRET_KEY when unset.
+BADGE_SIGNING_KEY = env_str("BADGE_SIGNING_KEY")
+
 # --- Security ---------------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True

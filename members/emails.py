@@ -1,0 +1,151 @@
+"""Lifecycle emails: rendered from text and HTML templates, recorded once, sent after commit.
+
+`queue` writes a `Notification` row under its unique key inside the caller's transaction and
+sends it when that transaction commits; a second call with the same key (a second run of a job,
+or a concurrent one) finds the key and sends nothing. `deliver` claims a row with a conditional
+UPDATE before sending, so a row is sent by one process only; `retry_unsent` picks up rows whose
+sending failed or whose process died before sending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from .models import Credential, Notification, User
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+# A pending row older than this was never sent (the process stopped after commit): send it.
+STALE_PENDING = dt.timedelta(minutes=30)
+
+
+def site_url(name: str, *args: Any) -> str:
+    """An absolute address of a named page, or the site root if the page is not installed."""
+    try:
+        return settings.SITE_URL + reverse(name, args=args)
+    except NoReverseMatch:
+        return settings.SITE_URL + "/"
+
+
+def base_context(member: User) -> dict[str, Any]:
+    return {
+        "member": member,
+        "name": member.display_name,
+        "SITE_NAME": settings.SITE_NAME,
+        "SITE_URL": settings.SITE_URL,
+        "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
+        "portal_url": site_url("recertification:portal"),
+        "transactions_url": site_url("payments:transactions"),
+        "certificates_url": site_url("members:certificates"),
+    }
+
+
+def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of an email from templates/emails/<kind>*."""
+    subject = render_to_string(f"emails/{kind}_subject.txt", context)
+    subject = " ".join(subject.split())[:300]
+    text = render_to_string(f"emails/{kind}.txt", context)
+    html = render_to_string(f"emails/{kind}.html", context)
+    return subject, text, html
+
+
+def already_sent(key: str) -> bool:
+    return Notification.objects.filter(key=key).exists()
+
+
+def queue(
+    *,
+    key: str,
+    kind: str,
+    member: User,
+    context: dict[str, Any],
+    credential: Credential | None = None,
+    invoice_ref: int | None = None,
+) -> Notification | None:
+    """Record the email under `key` and send it after commit; None when the key is recorded already."""
+    if already_sent(key):
+        return None
+    full_context = base_context(member) | context
+    subject, text, html = render(kind, full_context)
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                key=key,
+                kind=kind,
+                member=member,
+                credential=credential,
+                invoice_ref=invoice_ref,
+                to_email=member.email,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+            )
+    except IntegrityError:
+        return None  # a concurrent run recorded it first; that run sends it
+    transaction.on_commit(partial(deliver, notification_id=notification.pk))
+    return notification
+
+
+def deliver(*, notification_id: int) -> bool:
+    """Send one recorded email if no other process has claimed it; True when it went out."""
+    claimed = Notification.objects.filter(
+        pk=notification_id,
+        status__in=[Notification.Status.PENDING, Notification.Status.FAILED],
+        attempts__lt=MAX_ATTEMPTS,
+    ).update(status=Notification.Status.SENDING, attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    notification = Notification.objects.get(pk=notification_id)
+    if not notification.to_email:
+        Notification.objects.filter(pk=notification_id).update(
+            status=Notification.Status.FAILED, error="The member has no email address."
+        )
+        return False
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.to_email],
+        reply_to=[settings.SUPPORT_EMAIL],
+    )
+    if notification.body_html:
+        message.attach_alternative(notification.body_html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:
+        logger.exception("could not send notification %s", notification_id)
+        Notification.objects.filter(pk=notification_id).update(
+            status=Notification.Status.FAILED, error=str(exc)[:2000]
+        )
+        return False
+    Notification.objects.filter(pk=notification_id).update(
+        status=Notification.Status.SENT, sent_at=timezone.now(), error=""
+    )
+    return True
+
+
+def retry_unsent() -> int:
+    """Send failed rows (up to MAX_ATTEMPTS) and pending rows left behind by a stopped process."""
+    stale = timezone.now() - STALE_PENDING
+    ids = list(
+        Notification.objects.filter(
+            Q(status=Notification.Status.FAILED)
+            | Q(status=Notification.Status.PENDING, created_at__lt=stale),
+            attempts__lt=MAX_ATTEMPTS,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    return sum(1 for pk in ids if deliver(notification_id=pk))

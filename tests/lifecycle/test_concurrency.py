@@ -1,0 +1,79 @@
+"""Concurrent runs on PostgreSQL, where row locks mean something: one change, one email.
+
+Each thread uses its own connection; the test database is transactional so that the threads see
+each other's commits, and the emails go out after commit for real.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from members import lifecycle
+from members.models import Credential, Notification
+from recertification.models import AuditLog
+from tests.factories import CredentialFactory, report_for
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="row locks only mean something on PostgreSQL: run with "
+        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db>",
+    ),
+]
+
+
+def run_together(target, count: int = 4) -> list:
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = target()
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def test_simultaneous_lapse_runs_lapse_once_and_email_once():
+    credentials = [CredentialFactory(designation=d) for d in ("IPMA-SCP", "IPMA-CP", "IPMA-CS")]
+    results = run_together(lambda: lifecycle.run_lapse(today=dt.date(2027, 1, 1)))
+    assert all(isinstance(r, int) for r in results), results
+    assert sum(results) == 3
+    assert Credential.objects.filter(status="lapsed").count() == 3
+    assert AuditLog.objects.filter(action="lapsed").count() == 3
+    assert len(mail.outbox) == 3
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(c.holder.email for c in credentials)
+
+
+def test_simultaneous_reminder_runs_send_one_reminder():
+    credential = CredentialFactory()
+    report_for(credential)
+    results = run_together(lambda: lifecycle.run_cycle_reminders(today=dt.date(2026, 7, 4)))
+    assert all(isinstance(r, int) for r in results), results
+    assert sum(results) == 1
+    assert Notification.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_simultaneous_certificate_issues_give_one_certificate():
+    credential = CredentialFactory()
+    results = run_together(
+        lambda: lifecycle.certificate_issue(credential=credential, today=dt.date(2026, 1, 1))
+    )
+    assert len({r.pk for r in results}) == 1, results
+    assert len(mail.outbox) == 1
