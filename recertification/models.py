@@ -53,6 +53,17 @@ class ProgramSettings(models.Model):
         return f"Settings for {self.get_program_display()}"
 
 
+def _scan_upload_path(instance: Report, filename: str) -> str:
+    suffix = PurePath(filename).suffix.lower()[:8]
+    return f"paper-reports/{instance.member_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class AuditOutcome(models.TextChoices):
+    PENDING = "", "Not decided"
+    CLEARED = "cleared", "Cleared"
+    FAILED = "failed", "Failed"
+
+
 class Report(models.Model):
     """The Recertification Report for one cycle of one credential (or of a NAMSS dual certificant's two).
 
@@ -70,6 +81,7 @@ class Report(models.Model):
         APPROVED = "approved", "Approved"
 
     EDITABLE = (Status.OPEN, Status.RETURNED)
+    AuditOutcome = AuditOutcome
 
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports"
@@ -90,11 +102,37 @@ class Report(models.Model):
     snapshot = models.JSONField(default=dict, blank=True)
     is_paper = models.BooleanField("paper report", default=False)
     selected_for_audit = models.BooleanField(default=False)
+    # Staff review (recertification/staff.py): each change also leaves an AuditLog row with its reason.
+    audit_outcome = models.CharField(
+        max_length=10, choices=AuditOutcome.choices, blank=True, default=AuditOutcome.PENDING
+    )
+    fee_waived = models.BooleanField(default=False)
+    return_reason = models.TextField(
+        blank=True, help_text="Why staff last returned the report; the member is emailed it."
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    scanned_report = models.FileField(
+        "scanned paper report", upload_to=_scan_upload_path, max_length=255, blank=True
+    )
+    scanned_report_name = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-cycle_start", "id"]
+        permissions = [
+            ("approve_report", "Can approve reports (renews or reinstates the credential)"),
+            ("return_report", "Can return reports for correction"),
+            ("waive_fee", "Can waive a report's fee"),
+            ("audit_report", "Can select reports for audit and decide audits"),
+            ("record_paper_report", "Can record paper reports of lapsed credentials"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(cycle_end__gt=models.F("cycle_start")), name="report_cycle_order"
@@ -207,6 +245,38 @@ class EntryFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class AuditDecision(models.Model):
+    """A staff decision on one entry of a report under audit: its documents accepted or rejected."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="audit_decisions")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="audit_decisions")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["report_id", "entry_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "entry"], name="one_audit_decision_per_entry"
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="rejected") | ~Q(reason=""),
+                name="rejected_entry_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()}: entry {self.entry_id} of report {self.report_id}"
 
 
 class AuditLog(models.Model):

@@ -150,7 +150,7 @@ def _check_in_cycle(values: dict, report: Report, designations: str) -> None:
         )
 
 
-def _year_key(program: rules.Program, values: dict) -> str | None:
+def entry_year_key(program: rules.Program, values: dict) -> str | None:
     """The key the rules say two entries may not share (a membership year per organization...), or None."""
     key = rules.duplicate_key(program, rules.Activity(**values))
     if key is None:
@@ -277,7 +277,7 @@ def entry_create(
                 f"{designations}, so the portal accepts no new entries. Please submit your Recertification "
                 "Report; you can still edit or delete entries until you submit."
             )
-    key = _year_key(program, values)
+    key = entry_year_key(program, values)
     _check_duplicate(member, kind, key, values)
     entry = Entry(
         member=member,
@@ -332,7 +332,7 @@ def entry_update(
         _check_open(report, scored)
         _check_in_cycle(values, report, scored.report.designations)
         _validate_with_rules(program, values, report, [c.designation for c in scored.credentials])
-    key = _year_key(program, values)
+    key = entry_year_key(program, values)
     _check_duplicate(entry.member, kind, key, values, exclude=entry.pk)
     for name, value in values.items():
         setattr(entry, name, value)
@@ -436,7 +436,7 @@ def report_submit(*, report: Report, member, agreed_on: dt.date, actor=None) -> 
                 "claimed": rules.format_decimal(line.claimed),
                 "counted": rules.format_decimal(line.counted),
                 "reason": line.reason,
-                "auto": isinstance(line.entry, Entry) is False,
+                "auto": line.auto,
             }
             for line in scored.lines
         ],
@@ -452,7 +452,12 @@ def report_submit(*, report: Report, member, agreed_on: dt.date, actor=None) -> 
         before=before,
         after={"status": report.status, "points_counted": scored.total, "agreed_on": agreed_on},
     )
+    from .staff import audit_select_on_submit  # staff builds on this module
+
+    # Before payments, because a fee of zero moves the report on at once.
+    audit_select_on_submit(report)
     _hand_over_to_payments(report, actor or member)
+    report.refresh_from_db()
     return report
 
 

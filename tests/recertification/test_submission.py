@@ -186,3 +186,18 @@ def test_namss_submission_opens_on_1_august_of_the_renewal_year(
     assert "application opens on 08/01/2026" in early.content.decode()
     report.refresh_from_db()
     assert report.status == Report.Status.OPEN
+
+
+def test_submission_draws_reports_for_audit_at_the_programs_rate(client, ipma):
+    from decimal import Decimal
+
+    from recertification.models import ProgramSettings
+
+    ProgramSettings.objects.create(
+        program="ipma-hr", recertification_fee=Decimal("150"), audit_rate=Decimal("1")
+    )
+    add_full_days(client, 17)
+    report = Report.objects.get()
+    client.post(SUBMIT, submission(report))
+    report.refresh_from_db()
+    assert report.selected_for_audit is True

@@ -1,0 +1,135 @@
+"""Query budgets of the member pages not pinned elsewhere: the same count with 1 entry or 300.
+
+tests/recertification/test_query_budget.py pins the portal, summary, uploads and submission pages,
+tests/payments/test_transactions_page.py the Transactions page; staff pages are pinned with the
+admin. Here: every other page a member reaches, and saving an entry (POST).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from members.models import CommitteeRecord, MembershipRecord
+from payments.models import Invoice
+from recertification import rules
+from tests.factories import (
+    CredentialFactory,
+    EntryFactory,
+    EntryFileFactory,
+    UserFactory,
+    report_for,
+)
+from tests.payments.factories import InvoiceFactory, ReportFactory
+from tests.recertification.helpers import group_of, valid_post
+
+pytestmark = pytest.mark.django_db
+
+# Page (with {report}, {entry} and {invoice} filled in) -> the most queries it may run.
+BUDGETS = {
+    "/": 3,
+    "/profile/": 2,
+    "/profile/username/": 2,
+    "/profile/password/": 2,
+    "/profile/membership/": 3,
+    "/profile/activities/": 4,
+    "/profile/certificates/": 3,
+    "/profile/extension/": 11,
+    "/profile/reinstatement/": 3,
+    "/recertification/entries/{entry}/edit/": 5,
+    "/recertification/entries/{entry}/delete/": 5,
+    "/recertification/reports/{report}/entries.csv": 10,
+    "/recertification/reports/{report}/transcript.pdf": 10,
+    "/transactions/invoices/{invoice}/": 6,
+    "/transactions/invoices/{invoice}/invoice.pdf": 6,
+    "/transactions/invoices/{invoice}/pay/": 3,
+}
+SAVE_BUDGET = 36  # see docs/performance.md: what the save runs, and how to halve it
+
+
+def member_with(entries: int):
+    """An IPMA-HR member mid-cycle with `entries` entries (a tenth with a file), staff records,
+    and an open invoice from the previous cycle."""
+    member = UserFactory()
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=500)
+    credential = CredentialFactory(
+        holder=member,
+        certified_since=start.replace(year=start.year - 3),
+        cycle_start=start,
+        cycle_end=rules.get_program("ipma-hr").cycle_end(start),
+    )
+    report = report_for(credential)
+    for i in range(entries):
+        innovation = i % 10 == 0
+        entry = EntryFactory(
+            member=member,
+            reports=[report],
+            kind="ipma.innovation" if innovation else "ipma.pd.partial_day",
+            category="innovation" if innovation else "pd",
+            date=start + dt.timedelta(days=i % 400),
+        )
+        if innovation:
+            EntryFileFactory(entry=entry)
+    for year in (start.year, start.year + 1):
+        MembershipRecord.objects.create(member=member, kind="national", year=year)
+    CommitteeRecord.objects.create(member=member, committee="Exams", role="member", year=start.year)
+    previous = start.replace(year=start.year - 3)
+    invoice = InvoiceFactory(
+        report=ReportFactory(
+            member=member,
+            cycle_start=previous,
+            cycle_end=rules.get_program("ipma-hr").cycle_end(previous),
+            credentials=[credential],
+        )
+    )
+    assert invoice.status == Invoice.Status.OPEN
+    return member, report, invoice
+
+
+def queries(client, url: str, expect: int = 200) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == expect, (url, response.status_code)
+    return len(captured)
+
+
+@pytest.fixture
+def members(client):
+    return {size: member_with(size) for size in (1, 300)}
+
+
+@pytest.mark.parametrize("page", BUDGETS)
+def test_member_pages_run_a_constant_number_of_queries(client, members, page):
+    counts = {}
+    for size, (member, report, invoice) in members.items():
+        entry = report.entries.order_by("pk").first()
+        url = page.format(report=report.pk, entry=entry.pk, invoice=invoice.number)
+        client.force_login(member)
+        queries(client, url)  # a first visit may open reports; measure the steady state
+        counts[size] = queries(client, url)
+    assert counts[300] == counts[1], (
+        f"{page}: {counts[1]} queries with 1 entry, {counts[300]} with 300"
+    )
+    assert counts[1] <= BUDGETS[page], f"{page}: {counts[1]} queries, budget {BUDGETS[page]}"
+
+
+def test_saving_an_entry_runs_a_constant_number_of_queries(client):
+    counts = {}
+    for size in (1, 30):  # 30 entries: 47 of the 50 points, so the portal still takes entries
+        member, report, _ = member_with(size)
+        client.force_login(member)
+        client.get("/recertification/")
+        day = timezone.localdate() - dt.timedelta(days=1)
+        data = valid_post(group_of("ipma.pd.partial_day"), day, kind="ipma.pd.partial_day")
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post("/recertification/", data)
+        assert response.status_code == 302, response.content.decode()[:3000]
+        assert report.entries.count() == size + 1
+        counts[size] = len(captured)
+    assert counts[30] == counts[1], f"save: {counts[1]} queries with 1 entry, {counts[30]} with 30"
+    assert counts[1] <= SAVE_BUDGET, f"save: {counts[1]} queries, budget {SAVE_BUDGET}"
