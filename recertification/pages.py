@@ -118,6 +118,7 @@ def uploads_context(member) -> dict:
                     "can_upload": can_change and len(files) < limit,
                     "can_delete": s.report.is_editable,
                     "report": s.report,
+                    "decision": s.decisions.get(entry.pk),
                 }
             )
     return {"active": "uploads", "rows": rows, "upload_errors": {}}

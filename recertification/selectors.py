@@ -91,6 +91,11 @@ class ScoredReport:
         dates = [c.renewed_on for c in self.credentials if c.renewed_on]
         return max(dates) if dates else None
 
+    @property
+    def decisions(self) -> dict:
+        """Audit decisions of this report by entry id (prefetched)."""
+        return {d.entry_id: d for d in self.report.audit_decisions.all()}
+
     def lines_in(self, category: str) -> list[ScoredLine]:
         return [line for line in self.lines if line.kind.category == category]
 
@@ -180,6 +185,7 @@ def _reports_with_everything(member) -> QuerySet[Report]:
         Report.objects.filter(member=member)
         .prefetch_related(
             Prefetch("credentials", queryset=Credential.objects.order_by("designation")),
+            "audit_decisions",
             Prefetch(
                 "entries",
                 queryset=Entry.objects.order_by("created_at", "id").prefetch_related(

@@ -201,3 +201,26 @@ def test_submission_draws_reports_for_audit_at_the_programs_rate(client, ipma):
     client.post(SUBMIT, submission(report))
     report.refresh_from_db()
     assert report.selected_for_audit is True
+
+
+def test_a_returned_report_shows_the_reason_to_the_member(client, ipma):
+    add_full_days(client, 17)
+    report = Report.objects.get()
+    client.post(SUBMIT, submission(report))
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.RETURNED, return_reason="Please add the course dates."
+    )
+    html = client.get(PORTAL).content.decode()
+    assert "Returned for correction." in html
+    assert "Please add the course dates." in html
+
+
+def test_a_report_under_audit_asks_for_documents(client, ipma):
+    add_full_days(client, 17)
+    report = Report.objects.get()
+    client.post(SUBMIT, submission(report))
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.AUDIT, selected_for_audit=True)
+    html = client.get(PORTAL).content.decode()
+    assert "Audit: documents needed." in html
+    uploads = client.get("/recertification/uploads/").content.decode()
+    assert 'type="file"' in uploads
