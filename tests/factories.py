@@ -69,8 +69,19 @@ class CommitteeRecordFactory(factory.django.DjangoModelFactory):
     year = 2024
 
 
+# Each program's test cycle: IPMA-HR's ends this year, so its invoice is payable from 15 February.
+DESIGNATIONS = {"ipma-hr": "IPMA-SCP", "namss": "CPCS", "ihmm": "CHMM"}
+CYCLES = {
+    "ipma-hr": (dt.date(2024, 1, 1), dt.date(2026, 12, 31)),
+    "namss": (dt.date(2023, 12, 2), dt.date(2026, 12, 1)),
+    "ihmm": (dt.date(2022, 3, 1), dt.date(2027, 2, 28)),
+}
+
+
 class ReportFactory(factory.django.DjangoModelFactory):
-    """A report; `credentials=[...]` links existing credentials, otherwise one is made for it."""
+    """An open report; `credentials=[...]` links existing credentials, otherwise the member's
+    credential of the program is linked (made when missing). A member holds a designation once,
+    so reports of earlier cycles share it."""
 
     class Meta:
         model = "recertification.Report"
@@ -78,22 +89,31 @@ class ReportFactory(factory.django.DjangoModelFactory):
 
     member = factory.SubFactory(UserFactory)
     program = "ipma-hr"
-    cycle_start = dt.date(2024, 1, 1)
-    cycle_end = dt.date(2026, 12, 31)
+    cycle_start = factory.LazyAttribute(lambda r: CYCLES[r.program][0])
+    cycle_end = factory.LazyAttribute(lambda r: CYCLES[r.program][1])
 
     @factory.post_generation
     def credentials(self, create, extracted, **kwargs):
+        from members.models import Credential
         from recertification.models import ReportCredential
 
         if not create:
             return
         if extracted is None:
+            designation = DESIGNATIONS[self.program]
+            existing = Credential.objects.filter(
+                holder=self.member, designation=designation
+            ).first()
             extracted = [
-                CredentialFactory(
+                existing
+                or CredentialFactory(
                     holder=self.member,
                     program=self.program,
+                    designation=designation,
+                    certified_since=self.cycle_start,
                     cycle_start=self.cycle_start,
                     cycle_end=self.cycle_end,
+                    status=kwargs.get("status", "renew"),
                 )
             ]
         for credential in extracted:

@@ -7,46 +7,25 @@ each other's commits, and the emails go out after commit for real.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from members import lifecycle
 from members.models import Credential, Notification
 from recertification.models import AuditLog
+from tests.concurrency import postgres_only
+from tests.concurrency import run_together as _run_together
 from tests.factories import CredentialFactory, report_for
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="row locks only mean something on PostgreSQL: run with "
-        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db>",
-    ),
+    postgres_only,
 ]
 
 
-def run_together(target, count: int = 4) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = target()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
+def run_together(target):
+    return _run_together(target, count=4)
 
 
 def test_simultaneous_lapse_runs_lapse_once_and_email_once():

@@ -2,71 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import factory
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from members.models import Credential
 from payments.models import Invoice
-from recertification.models import Report, ReportCredential
-from tests.factories import CredentialFactory, StaffFactory, UserFactory
-
-DESIGNATIONS = {"ipma-hr": "IPMA-SCP", "namss": "CPCS", "ihmm": "CHMM"}
-
-# Cycles as the programs draw them; IPMA-HR's ends this year, so its invoice is payable from
-# 15 February of the year its cycle ends.
-CYCLES = {
-    "ipma-hr": (dt.date(2024, 1, 1), dt.date(2026, 12, 31)),
-    "namss": (dt.date(2023, 12, 2), dt.date(2026, 12, 1)),
-    "ihmm": (dt.date(2022, 3, 1), dt.date(2027, 2, 28)),
-}
+from recertification.models import Report
+from tests.factories import CYCLES, StaffFactory
+from tests.factories import ReportFactory as BaseReportFactory
 
 
-class ReportFactory(factory.django.DjangoModelFactory):
+class ReportFactory(BaseReportFactory):
     """A submitted report with one credential of its member (or `credentials=[...]`).
 
     For several reports of one member, give each its own cycle (`earlier_cycle(n)`).
     """
 
-    class Meta:
-        model = Report
-        skip_postgeneration_save = True
-
-    member = factory.SubFactory(UserFactory)
-    program = "ipma-hr"
-    cycle_start = factory.LazyAttribute(lambda r: CYCLES[r.program][0])
-    cycle_end = factory.LazyAttribute(lambda r: CYCLES[r.program][1])
     status = Report.Status.SUBMITTED
     submitted_at = factory.LazyFunction(timezone.now)
     agreed_on = factory.LazyFunction(timezone.localdate)
-
-    @factory.post_generation
-    def credentials(self, create, extracted, **kwargs):
-        if not create:
-            return
-        if extracted is None:
-            # A member holds a designation once: earlier cycles' reports share the credential.
-            existing = Credential.objects.filter(
-                holder=self.member, designation=DESIGNATIONS[self.program]
-            ).first()
-            extracted = [
-                existing
-                or CredentialFactory(
-                    holder=self.member,
-                    program=self.program,
-                    designation=DESIGNATIONS[self.program],
-                    certified_since=self.cycle_start,
-                    cycle_start=self.cycle_start,
-                    cycle_end=self.cycle_end,
-                    status=kwargs.get("status", "renew"),
-                )
-            ]
-        for credential in extracted:
-            ReportCredential.objects.create(
-                report=self, credential=credential, cycle_start=self.cycle_start
-            )
 
 
 class InvoiceFactory(factory.django.DjangoModelFactory):

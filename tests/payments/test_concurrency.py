@@ -11,47 +11,21 @@ import threading
 
 import pytest
 import stripe
-from django.db import connection
 from django.test import Client
 
 from payments import services
 from payments import stripe_gateway as gateway
 from payments.models import Invoice, InvoiceCounter, Payment, StripeEvent
 from recertification.models import AuditLog, Report
+from tests.concurrency import postgres_only, run_together
 from tests.factories import UserFactory
 from tests.payments.conftest import WEBHOOK_SECRET
 from tests.payments.factories import InvoiceFactory, ReportFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="row locks only mean something on PostgreSQL: run with "
-        "DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db>",
-    ),
+    postgres_only,
 ]
-
-
-def run_together(target, count: int = 2) -> list:
-    """Start `count` threads at the same moment; return what each returned (or raised)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = target()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_simultaneous_submissions_give_one_invoice():
