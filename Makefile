@@ -18,8 +18,15 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
+# The dev set-up also installs axe-core (package.json, package-lock.json) for the accessibility
+# tests, when Node.js and npm are there; without them those tests skip (fail with REQUIRE_BROWSER=1).
+$(DEV_STAMP): pyproject.toml package-lock.json | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then \
+		echo "npm ci --no-audit --no-fund"; npm ci --no-audit --no-fund; \
+	else \
+		echo "npm not found: the accessibility tests (axe-core) will be skipped. Install Node.js and npm, then run: npm ci --no-audit --no-fund"; \
+	fi
 	touch $@ $(RUN_STAMP)
 
 install: $(RUN_STAMP)
@@ -35,6 +42,10 @@ run: $(RUN_STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## screenshots: render the main pages with the demo data into docs/screenshots/ (needs Chromium)
+screenshots: $(DEV_STAMP)
+	$(BIN)/python tests/browser/screenshots.py
+
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -47,4 +58,4 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/bench_rules.py
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 media
+	rm -rf $(VENV) staticfiles db.sqlite3 media node_modules

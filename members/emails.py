@@ -1,10 +1,18 @@
-"""Lifecycle emails: rendered from text and HTML templates, recorded once, sent after commit.
+"""Member emails: recorded once, sent after commit, retried when sending fails.
 
 `queue` writes a `Notification` row under its unique key inside the caller's transaction and
 sends it when that transaction commits; a second call with the same key (a second run of a job,
 or a concurrent one) finds the key and sends nothing. `deliver` claims a row with a conditional
 UPDATE before sending, so a row is sent by one process only; `retry_unsent` picks up rows whose
 sending failed or whose process died before sending.
+
+Lifecycle emails are rendered from templates/emails/<kind>*; staff decisions pass their own
+rendered `message`. A kind listed in settings.NOTIFICATION_CONTENT (the payment receipt) is
+recorded with its subject only and made when it is sent, body and attached files, by the
+function named there: the payment's transaction then holds its row locks for one INSERT, not for
+template and PDF rendering, and a retry makes the same email again. An SMTP failure never reaches
+the caller: the change that sent the email has committed already, and the row waits for
+`retry_emails`.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import Credential, Notification, User
 
@@ -73,21 +82,30 @@ def queue(
     context: dict[str, Any],
     credential: Credential | None = None,
     invoice_ref: int | None = None,
+    message: tuple[str, str, str] | None = None,
+    to_email: str = "",
 ) -> Notification | None:
-    """Record the email under `key` and send it after commit; None when the key is recorded already."""
+    """Record the email under `key` and send it after commit; None when the key is recorded already.
+
+    `message` is (subject, text, html) already rendered; without it the email is rendered from
+    templates/emails/<kind>* with `context`.
+    """
     if already_sent(key):
         return None
-    full_context = base_context(member) | context
-    subject, text, html = render(kind, full_context)
+    if message is None:
+        subject, text, html = render(kind, base_context(member) | context)
+    else:
+        subject, text, html = message
+        subject = " ".join(subject.split())[:300]
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
-                key=key,
+                key=key[:200],
                 kind=kind,
                 member=member,
                 credential=credential,
                 invoice_ref=invoice_ref,
-                to_email=member.email,
+                to_email=to_email or member.email,
                 subject=subject,
                 body_text=text,
                 body_html=html,
@@ -113,16 +131,19 @@ def deliver(*, notification_id: int) -> bool:
             status=Notification.Status.FAILED, error="The member has no email address."
         )
         return False
-    message = EmailMultiAlternatives(
-        subject=notification.subject,
-        body=notification.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[notification.to_email],
-        reply_to=[settings.SUPPORT_EMAIL],
-    )
-    if notification.body_html:
-        message.attach_alternative(notification.body_html, "text/html")
     try:
+        text, html, files = content(notification)
+        message = EmailMultiAlternatives(
+            subject=notification.subject,
+            body=text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notification.to_email],
+            reply_to=[settings.SUPPORT_EMAIL],
+        )
+        if html:
+            message.attach_alternative(html, "text/html")
+        for filename, data, mimetype in files:
+            message.attach(filename, data, mimetype)
         message.send()
     except Exception as exc:
         logger.exception("could not send notification %s", notification_id)
@@ -130,10 +151,25 @@ def deliver(*, notification_id: int) -> bool:
             status=Notification.Status.FAILED, error=str(exc)[:2000]
         )
         return False
+    # Keep what was sent, for the sent-email log in the admin.
     Notification.objects.filter(pk=notification_id).update(
-        status=Notification.Status.SENT, sent_at=timezone.now(), error=""
-    )
+        status=Notification.Status.SENT, sent_at=timezone.now(), error="", body_text=text,
+        body_html=html,
+    )  # fmt: skip
     return True
+
+
+Attachment = tuple[str, bytes, str]
+
+
+def content(notification: Notification) -> tuple[str, str, list[Attachment]]:
+    """Text, HTML and attached files of a recorded email: as stored, or made now from the stored
+    records by the function settings.NOTIFICATION_CONTENT names for its kind."""
+    path = getattr(settings, "NOTIFICATION_CONTENT", {}).get(notification.kind)
+    if not path:
+        return notification.body_text, notification.body_html, []
+    text, html, files = import_string(path)(notification)
+    return text, html, list(files)
 
 
 def retry_unsent() -> int:

@@ -175,7 +175,14 @@ def _members(numbers: set[str], emails: set[str]) -> tuple[dict[str, User], dict
 def preview(roster: Roster, text: str, source: str = "") -> Preview:
     """Check every row against the members and the records already there; changes nothing."""
     result = Preview(roster, source)
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _preview_rows(roster, reader, result)
+    except csv.Error as error:
+        raise RosterError(f"Line {reader.line_num} cannot be read as CSV: {error}.") from None
+
+
+def _preview_rows(roster: Roster, reader: csv.DictReader, result: Preview) -> Preview:
     if reader.fieldnames is None:
         raise RosterError("The file is empty.")
     reader.fieldnames = _header(reader.fieldnames)

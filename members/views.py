@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -15,6 +17,8 @@ from django.views.decorators.http import require_http_methods
 
 from . import forms, ratelimit, selectors
 from .models import User
+
+logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -88,7 +92,12 @@ def find_account(request):
                 "registration/find_account_email.txt",
                 {"users": users, "site_url": settings.SITE_URL, "SITE_NAME": settings.SITE_NAME},
             )
-            send_mail(f"Your {settings.SITE_NAME} account", body, None, [users[0].email])
+            try:
+                send_mail(f"Your {settings.SITE_NAME} account", body, None, [users[0].email])
+            except Exception:
+                # The same answer either way, so that a mail failure does not reveal the account
+                # (Django's password reset does the same); the member can ask again.
+                logger.exception("could not send the find-my-account email to user %s", users[0].pk)
         messages.info(
             request,
             "If an account uses that email address, we have sent its username there. "

@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -528,18 +527,40 @@ def _invoice_mark_paid(*, invoice: Invoice, payment: Payment, actor=None) -> Non
     )
     if invoice.report_id and invoice.kind in LIVE_RECERTIFICATION_KINDS:
         report_mark_paid(report=invoice.report, actor=actor)
-    transaction.on_commit(partial(send_receipt, payment_id=payment.pk))
+    _queue_receipt(payment=payment, invoice=invoice)
 
 
-def send_receipt(*, payment_id: int) -> None:
-    """Email the receipt (text, HTML and the PDF); after commit, so only for a committed payment."""
+RECEIPT_EMAIL = "payment_receipt"
+
+
+def _queue_receipt(*, payment: Payment, invoice: Invoice) -> None:
+    """Record the receipt email in the payment's transaction; it goes out after commit.
+
+    A mail server that is down never undoes the payment: the email stays recorded as failed and
+    `retry_emails` sends it later. Its body and PDF are made when it is sent (`receipt_content`),
+    so that this transaction holds its locks for one INSERT only.
+    """
+    from members import emails as member_emails
+
+    member_emails.queue(
+        key=f"receipt:{payment.pk}",
+        kind=RECEIPT_EMAIL,
+        member=invoice.member,
+        context={},
+        invoice_ref=invoice.pk,
+        to_email=invoice.billing_email or invoice.member.email,
+        message=(f"Receipt for invoice {invoice.number}", "", ""),
+    )
+
+
+def receipt_content(notification) -> tuple[str, str, list[tuple[str, bytes, str]]]:
+    """The receipt email of a recorded payment (payments/emails.py): text, HTML and the PDF."""
     from .emails import receipt_email
 
-    try:
-        receipt_email(Payment.objects.select_related("invoice__member").get(pk=payment_id)).send()
-    except Exception:
-        # The payment stands whether or not the mail goes out; the member can download the receipt.
-        logger.exception("Could not send the receipt for payment %s", payment_id)
+    payment_id = int(notification.key.rsplit(":", 1)[1])
+    message = receipt_email(Payment.objects.select_related("invoice__member").get(pk=payment_id))
+    html = next((body for body, kind in message.alternatives if kind == "text/html"), "")
+    return message.body, html, [tuple(a) for a in message.attachments]
 
 
 def _refund_unneeded(*, payment: Payment, invoice: Invoice, reason: str) -> None:

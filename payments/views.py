@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -20,6 +21,18 @@ from . import stripe_gateway as gateway
 from .models import Invoice, Payment, StripeEvent
 
 logger = logging.getLogger(__name__)
+
+# A Stripe PaymentIntent id. Anything else is not found before it reaches the database
+# (PostgreSQL answers a NUL byte in a query with an error, which would be a 500).
+PAYMENT_INTENT_ID = re.compile(r"pi_[A-Za-z0-9_]{1,250}")
+
+
+def _number(number: str) -> str:
+    """An invoice number from the address, or 404 for one that cannot be (too long, control
+    characters such as NUL); the prefix is a setting, so its characters are not assumed."""
+    if len(number) > 40 or any(ord(c) < 32 or ord(c) == 127 for c in number):
+        raise Http404("No such invoice")
+    return number
 
 
 def _check_instructions(invoice: Invoice) -> dict:
@@ -63,7 +76,7 @@ def transactions(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
-    invoice = selectors.invoice_for(request.user, number)
+    invoice = selectors.invoice_for(request.user, _number(number))
     payments = list(invoice.payments.all())
     receipt = next(
         (
@@ -90,14 +103,14 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_GET
 def invoice_pdf(request: HttpRequest, number: str) -> HttpResponse:
-    invoice = selectors.invoice_for(request.user, number)
+    invoice = selectors.invoice_for(request.user, _number(number))
     return _pdf_response(pdf.invoice_pdf(invoice), f"invoice-{invoice.number}.pdf")
 
 
 @login_required
 @require_GET
 def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
-    invoice = get_object_or_404(Invoice, number=number, member=request.user)
+    invoice = get_object_or_404(Invoice, number=_number(number), member=request.user)
     payment = selectors.receipt_payment(invoice)
     if payment is None:
         raise Http404("This invoice has no payment yet.")
@@ -107,7 +120,7 @@ def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest, number: str) -> HttpResponse:
-    invoice = get_object_or_404(Invoice, number=number, member=request.user)
+    invoice = get_object_or_404(Invoice, number=_number(number), member=request.user)
     if invoice.status == Invoice.Status.PAID or invoice.is_correction:
         messages.info(request, f"Invoice {invoice.number} is paid. Thank you.")
         return redirect(invoice)
@@ -215,12 +228,12 @@ def _after_payment(request: HttpRequest, invoice: Invoice, payment: Payment) -> 
 @require_GET
 def pay_return(request: HttpRequest, number: str) -> HttpResponse:
     """Where the browser lands after Stripe.js; the state is asked of Stripe, never taken from here."""
-    invoice = get_object_or_404(Invoice, number=number, member=request.user)
+    invoice = get_object_or_404(Invoice, number=_number(number), member=request.user)
+    intent_id = request.GET.get("payment_intent", "")
+    if not PAYMENT_INTENT_ID.fullmatch(intent_id):
+        raise Http404("No such payment")
     payment = get_object_or_404(
-        Payment,
-        invoice=invoice,
-        method=Payment.Method.CARD,
-        stripe_payment_intent_id=request.GET.get("payment_intent", ""),
+        Payment, invoice=invoice, method=Payment.Method.CARD, stripe_payment_intent_id=intent_id
     )
     try:
         payment = (

@@ -85,7 +85,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "Recertification Portal")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "members.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -195,7 +195,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+# Trusted reverse proxies in front of the portal (0: none, REMOTE_ADDR is the client). The
+# client's address is read in one place, members.ratelimit.client_address, for the lockout and
+# for the rate limits alike (django-ipware is not installed, so axes would otherwise see the
+# proxy's address and lock a member out for everyone behind it).
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+AXES_CLIENT_IP_CALLABLE = "members.ratelimit.client_address"
+# One lockout counter per account however its name is typed (username or email, any case).
+AXES_USERNAME_CALLABLE = "members.ratelimit.axes_username"
 
 # Password reset and "find my account" requests per address per hour.
 ACCOUNT_EMAIL_RATE_LIMIT = env_int("ACCOUNT_EMAIL_RATE_LIMIT", 5, minimum=1)
@@ -276,6 +284,10 @@ DEFAULT_FROM_EMAIL = env_str(
 )
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "certification@example.org")
+# Member emails are recorded (members.Notification) in the transaction of the change and sent
+# after commit. These kinds are made when sent (body and files) by the function named, from the
+# stored records (members does not import payments).
+NOTIFICATION_CONTENT = {"payment_receipt": "payments.services.receipt_content"}
 
 # --- Stripe -----------------------------------------------------------------------------------
 
@@ -285,6 +297,9 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 # Only for a test peer such as localstripe; empty means Stripe's own API.
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 STRIPE_JS_URL = env_str("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+# Seconds to wait for Stripe, and retries of a failed network call, before telling the member.
+STRIPE_TIMEOUT = env_int("STRIPE_TIMEOUT", 10, minimum=1)
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 1)
 CURRENCY = env_str("CURRENCY", "USD")
 INVOICE_NUMBER_PREFIX = env_str("INVOICE_NUMBER_PREFIX", "RC-")
 
@@ -317,6 +332,8 @@ if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 X_FRAME_OPTIONS = "DENY"
+# A friendly page (status 403) when a form is posted without its CSRF token.
+CSRF_FAILURE_VIEW = "recert_portal.urls.csrf_failure"
 
 _stripe_js_origin = "/".join(STRIPE_JS_URL.split("/")[:3])
 _stripe_api_origin = "/".join((STRIPE_API_BASE or "https://api.stripe.com").split("/")[:3])

@@ -1021,7 +1021,10 @@ def paper_report_view(model_admin, request: HttpRequest, credential: Credential)
     can_pay = request.user.has_perm("payments.add_payment")
     data = request.POST.copy() if request.method == "POST" else None
     if data is not None and "_more" in data:
-        total = int(data.get("entries-TOTAL_FORMS") or 0)
+        try:
+            total = max(int(data.get("entries-TOTAL_FORMS") or 0), 0)
+        except ValueError:  # a crafted form count: start again from the rows shown
+            total = 0
         data["entries-TOTAL_FORMS"] = str(min(total + 5, 200))
     form = PaperReportForm(data, request.FILES or None, can_pay=can_pay)
     formset = PaperEntryFormSet(data, prefix="entries", form_kwargs={"program": program})

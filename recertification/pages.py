@@ -69,6 +69,20 @@ def _sections(member, scored: list[selectors.ScoredReport], data=None, files=Non
     return sections, bound
 
 
+def closed_form_message(sections: list[ProgramSection]) -> str:
+    """Why a posted entry form has no open report to go to (e.g. a tab left open past the lock)."""
+    for section in sections:
+        met = [s for s in section.open_reports if s.met]
+        if met:
+            s = met[0]
+            return (
+                f"You have reached the {rules.format_decimal(s.required)} {section.program.point_names[1]} "
+                f"required for {s.report.designations}, so the portal accepts no new entries. Please "
+                "submit your Recertification Report; you can still edit or delete entries until you submit."
+            )
+    return "That form is not available: none of your reports is open for new entries."
+
+
 def portal_context(member, *, data=None, files=None, bound_key=None) -> dict:
     scored = selectors.current_reports(member)
     sections, bound = _sections(member, scored, data, files, bound_key)

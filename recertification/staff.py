@@ -2,8 +2,10 @@
 
 Each state change is keyword-only and one transaction; it locks the report (then its credentials)
 with select_for_update, is a no-op when the work is already done, and leaves an AuditLog row with
-the actor and the reason. Members are emailed after commit. Every use of the payments app is in
-the "payments bridge" section at the bottom, so that it can be re-pointed in one place.
+the actor and the reason. Member emails are recorded in the same transaction (members.emails) and
+sent after commit, so a mail server that is down never undoes a decision: the email waits for
+`retry_emails`. Every use of the payments app is in the "payments bridge" section at the bottom,
+so that it can be re-pointed in one place.
 """
 
 from __future__ import annotations
@@ -13,18 +15,17 @@ import logging
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from members import emails as member_emails
 from members.models import CommitteeRecord, Credential, MembershipRecord
 
 from . import rules
@@ -77,8 +78,8 @@ def _designations(report: Report) -> str:
     )
 
 
-def _log(report: Report, action: str, *, actor, reason: str = "", before=None, **after) -> None:
-    log_action(
+def _log(report: Report, action: str, *, actor, reason: str = "", before=None, **after) -> AuditLog:
+    return log_action(
         report,
         action,
         actor=actor,
@@ -92,16 +93,17 @@ def _log(report: Report, action: str, *, actor, reason: str = "", before=None, *
 # --- member emails -----------------------------------------------------------------------------
 
 
-def _send(to: str, subject: str, body: str) -> None:
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-    except Exception:
-        # The decision stands whether or not the mail goes out; the portal shows the status.
-        logger.exception("could not email %s about %r", to, subject)
+# Notification kinds of the emails staff decisions send (members.Notification.kind).
+EMAIL_APPROVED = "report_approved"
+EMAIL_RETURNED = "report_returned"
+EMAIL_AUDIT = "audit_selected"
 
 
-def _email_member(report: Report, subject: str, paragraphs: list[str]) -> None:
-    """Plain text, after commit, naming the member's numbers so support can find the record."""
+def _email_member(
+    report: Report, subject: str, paragraphs: list[str], *, kind: str, event: AuditLog
+) -> None:
+    """Plain text, naming the member's numbers so support can find the record; recorded now
+    under the key of the audit record of the decision, sent after commit."""
     member = report.member
     designations = _designations(report)
     body = "\n\n".join(
@@ -116,10 +118,12 @@ def _email_member(report: Report, subject: str, paragraphs: list[str]) -> None:
             f"Questions? Write to {settings.SUPPORT_EMAIL}.",
         ]
     )
-    transaction.on_commit(
-        partial(
-            _send, member.email, f"{subject} ({designations}, member {member.member_number})", body
-        )
+    member_emails.queue(
+        key=f"{kind}:{report.pk}:{event.pk}",
+        kind=kind,
+        member=member,
+        context={},
+        message=(f"{subject} ({designations}, member {member.member_number})", body, ""),
     )
 
 
@@ -174,7 +178,7 @@ def _approve(report: Report, *, actor, reason: str) -> Report:
         )
         for c in credentials
     ]
-    _log(
+    approved = _log(
         report,
         "approved",
         actor=actor,
@@ -199,6 +203,8 @@ def _approve(report: Report, *, actor, reason: str) -> Report:
             f"Your next recertification cycle: {cycles}. You can enter points for it in the "
             "Recertification Portal now.",
         ],
+        kind=EMAIL_APPROVED,
+        event=approved,
     )
     return report
 
@@ -246,7 +252,7 @@ def _return(report: Report, *, actor, reason: str, action: str) -> Report:
     report.status = S.RETURNED
     report.return_reason = reason
     report.save()
-    _log(report, action, actor=actor, reason=reason, before=before)
+    returned = _log(report, action, actor=actor, reason=reason, before=before)
     _email_member(
         report,
         "Your Recertification Report needs correction",
@@ -256,6 +262,8 @@ def _return(report: Report, *, actor, reason: str, action: str) -> Report:
             "Your report is open again in the Recertification Portal: make the corrections and "
             "submit it again. Your payment, if you have made it, still stands.",
         ],
+        kind=EMAIL_RETURNED,
+        event=returned,
     )
     return report
 
@@ -327,18 +335,18 @@ def audit_select_on_submit(report: Report, *, draw=None) -> bool:
     report.selected_for_audit = True
     report.audit_outcome = ""
     report.save(update_fields=["selected_for_audit", "audit_outcome", "updated_at"])
-    _log(
+    selected = _log(
         report,
         "selected for audit",
         actor=None,
         reason=f"Random selection on submission ({rate * 100:.1f}% of {report.get_program_display()} reports)",
         before=before,
     )
-    _email_audit(report)
+    _email_audit(report, selected)
     return True
 
 
-def _email_audit(report: Report) -> None:
+def _email_audit(report: Report, event: AuditLog) -> None:
     _email_member(
         report,
         "Your Recertification Report is selected for audit",
@@ -353,6 +361,8 @@ def _email_audit(report: Report) -> None:
             ),
             "Staff review the documents and then approve your report or ask you for more.",
         ],
+        kind=EMAIL_AUDIT,
+        event=event,
     )
 
 
@@ -377,8 +387,8 @@ def report_select_for_audit(*, report: Report, actor, reason: str) -> Report:
     if paid:
         report.status = S.AUDIT
     report.save()
-    _log(report, "selected for audit", actor=actor, reason=reason, before=before)
-    _email_audit(report)
+    selected = _log(report, "selected for audit", actor=actor, reason=reason, before=before)
+    _email_audit(report, selected)
     return report
 
 

@@ -6,10 +6,12 @@ Views are thin: fetch through the owner (404 otherwise), call one service, redir
 from __future__ import annotations
 
 import csv
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +21,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import pages, rules, selectors, services
 from .forms import EntryForm, SubmissionForm, group_for_kind
 from .models import EntryFile
+
+logger = logging.getLogger(__name__)
+
+# Shown when the database fails in the middle of a change: the service's transaction rolled back.
+NOT_SAVED = (
+    "We could not save this just now because of a problem on our side. Nothing was changed: "
+    "please try again in a few minutes."
+)
+NOT_SUBMITTED = (
+    "We could not record your submission just now because of a problem on our side. Your report "
+    "was not submitted and no invoice was issued. Please try again in a few minutes."
+)
 
 
 def rules_index(request):
@@ -56,9 +70,7 @@ def portal(request):
     if request.method == "POST":
         form = context["bound_form"]
         if form is None:
-            messages.error(
-                request, "That form is not available. Please choose a category on this page."
-            )
+            messages.error(request, pages.closed_form_message(context["sections"]))
             return redirect("recertification:portal")
         if form.is_valid():
             try:
@@ -72,6 +84,12 @@ def portal(request):
                 )
             except ValidationError as error:
                 _apply_errors(form, error)
+            except DatabaseError:
+                # entry_create is one transaction: it rolled back, so nothing is half-saved.
+                logger.exception("saving an entry failed for member %s", request.user.pk)
+                form.add_error(None, NOT_SAVED)
+                messages.error(request, NOT_SAVED)
+                return render(request, "recertification/portal.html", context, status=503)
             else:
                 messages.success(request, pages.saved_message(request.user, entry))
                 return redirect(f"{reverse('recertification:portal')}#entries")
@@ -222,6 +240,7 @@ def submit(request):
     context = pages.submit_context(request.user)
     today = timezone.localdate()
     form = SubmissionForm(request.POST or None, reports=context["submittable"], today=today)
+    status = 200
     if request.method == "POST" and form.is_valid():
         report = selectors.report_for_member(request.user, form.cleaned_data["report"])
         try:
@@ -230,6 +249,12 @@ def submit(request):
             )
         except ValidationError as error:
             form.add_error(None, error)
+        except DatabaseError:
+            # report_submit and the invoice are one transaction: it rolled back as a whole, so
+            # the report is still open and there is no invoice. The member can simply retry.
+            logger.exception("submitting report %s failed", report.pk)
+            form.add_error(None, NOT_SUBMITTED)
+            status = 503
         else:
             messages.success(
                 request,
@@ -237,7 +262,7 @@ def submit(request):
             )
             return redirect("payments:transactions")
     context["form"] = form
-    return render(request, "recertification/submit.html", context)
+    return render(request, "recertification/submit.html", context, status=status)
 
 
 @login_required

@@ -7,14 +7,15 @@
 The mix follows the programs' declarations (`recertification.rules`): mostly IPMA-HR members, then
 NAMSS (a third of them dual certificants sharing one report), then IHMM; open, lapsed, inactive
 and terminated credentials; current reports open or somewhere in review, previous cycles approved.
-Entries per report vary (lognormal, a mean of about 20) and one report in a hundred has about 300.
+Entries per report vary (lognormal: median 12, mean 17) and one report in a hundred has about 300.
 Every entry is valid for its kind: a date (or year) inside its report's cycle and not in the
 future, a quantity the kind allows, `year_key` set as `recertification.services` sets it for kinds
 entered once per year. Submitted and approved reports carry the rules engine's points and snapshot.
 
 Generated members' usernames start with the prefix (`load-`); all share the password `load-password`
-(one hash). On PostgreSQL rows go in with COPY (about a minute per million entries); elsewhere with
-bulk_create. Everything is one transaction. It refuses to run with DEBUG=0 unless --force.
+(one hash). On PostgreSQL rows go in with COPY (the default size takes 3 to 4 minutes on 2 vCPU);
+elsewhere with bulk_create. Everything is one transaction. It refuses to run with DEBUG=0 unless
+--force. Numbers in docs/performance.md (Load data).
 """
 
 from __future__ import annotations
@@ -144,11 +145,13 @@ class Table:
             else:
                 value = f.get_default()
             self.extras.append((f.attname, value))
-        self.json_columns = {
-            i
-            for i, name in enumerate(self.columns)
-            if isinstance(model._meta.get_field(_field_name(model, name)), models.JSONField)
-        }
+
+        def is_json(attname: str) -> bool:
+            return isinstance(model._meta.get_field(_field_name(model, attname)), models.JSONField)
+
+        # COPY takes JSON as text: the indexes of JSON columns, and the defaults already encoded.
+        self.json_columns = {i for i, name in enumerate(self.columns) if is_json(name)}
+        self.copy_extras = tuple(json.dumps(v) if is_json(n) else v for n, v in self.extras)
         self.rows: list[tuple] = []
         self.written = 0
         self._ids: list[int] = []
@@ -179,11 +182,7 @@ class Table:
     def _copy(self) -> None:
         quote = connection.ops.quote_name
         names = [*self.columns, *(name for name, _ in self.extras)]
-        extra_values = tuple(
-            json.dumps(v) if isinstance(self.model._meta.get_field(_field_name(self.model, n)), models.JSONField) else v
-            for n, v in self.extras
-        )  # fmt: skip
-        json_columns = self.json_columns
+        json_columns, extra_values = self.json_columns, self.copy_extras
         sql = (
             f"COPY {quote(self.model._meta.db_table)} ({', '.join(quote(n) for n in names)}) "
             "FROM STDIN"
@@ -321,14 +320,17 @@ class Command(BaseCommand):
         summary = ", ".join(f"{n:,} {name}" for name, n in counts.items())
         self.say(f"Generated {summary} in {elapsed:.1f} s.")
         if connection.vendor == "postgresql":
-            # Fresh statistics, or the planner guesses (a 30 ms EntryFile scan on the portal page).
+            # Fresh statistics (or the planner guesses: a 30 ms EntryFile scan on the portal page)
+            # and the visibility map autovacuum would set (index-only counts in the review queue).
             from payments.models import Invoice, InvoiceLine, Payment
 
             written = [User, Credential, MembershipRecord, Report, ReportCredential, Entry,
                        Entry.reports.through, EntryFile, Invoice, InvoiceLine, Payment]  # fmt: skip
+            # VACUUM cannot run inside a transaction (a test's, say): then statistics only.
+            command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
             with connection.cursor() as cursor:
                 for model in written:
-                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+                    cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
 
     def say(self, message: str) -> None:
         if self.verbose:
