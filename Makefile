@@ -6,7 +6,8 @@ RUN_STAMP := $(VENV)/.run-installed
 DEV_STAMP := $(VENV)/.dev-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?=
+# Two workers: the suite is mostly database and browser waits, and CI machines have two cores.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test install dev lint format demo screenshots bench clean
 
