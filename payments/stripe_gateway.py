@@ -324,4 +324,17 @@ def event_from_webhook(payload: bytes, signature: str | None) -> dict[str, Any]:
         raise BadSignature("signature timestamp missing or in the future")
     if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
         raise BadSignature("not a Stripe event")
+    if _has_nul(event):
+        # Stripe never sends NUL characters; PostgreSQL cannot store them (jsonb, text).
+        raise BadSignature("not a Stripe event: NUL characters")
     return event
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False

@@ -104,7 +104,8 @@ def timed(tally: Tally, call, *args, **kwargs):
 
 # Second clicks run in helper threads, each with its own connection: at most this many at once,
 # so that the run needs about LOAD_MEMBERS + 10 connections (PostgreSQL allows 100 by default).
-SECOND_CLICKS = threading.BoundedSemaphore(10)
+MAX_SECOND_CLICKS = 10
+SECOND_CLICKS = threading.BoundedSemaphore(MAX_SECOND_CLICKS)
 
 
 def submit_twice(tally: Tally, client: Client, member: User, report_id: int) -> None:
@@ -182,6 +183,17 @@ def test_fifty_members_save_and_submit_at_once_and_nothing_is_lost():
             "load is measured on PostgreSQL only (row locks, concurrent writers): run with "
             "DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db>"
         )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int, "
+            "(SELECT count(*) FROM pg_stat_activity)"
+        )
+        limit, in_use = cursor.fetchone()
+    needed = LOAD_MEMBERS + MAX_SECOND_CLICKS + 2
+    assert limit - in_use >= needed, (
+        f"the load test needs {needed} free PostgreSQL connections (one per member thread and "
+        f"second click); {limit - in_use} are free (max_connections {limit}, {in_use} in use)"
+    )
     tally = Tally()
     deadline = time.monotonic() + LOAD_SECONDS
     workers = [

@@ -236,3 +236,11 @@ def test_an_event_for_someone_elses_payment_intent_is_not_adopted(
     open_invoice.refresh_from_db()
     assert open_invoice.status == Invoice.Status.OPEN
     assert not Payment.objects.exists()
+
+
+def test_a_signed_event_with_nul_characters_is_refused(client, webhook_secret, open_invoice):
+    """PostgreSQL cannot store NUL in text or jsonb; Stripe never sends it: 400, nothing stored."""
+    body = json.dumps(event("payment_intent.succeeded", "pi_\x00", metadata={"k\x00": "v"}))
+    before = db_fingerprint()
+    assert deliver(client, body, signed(body)).status_code == 400
+    assert changed_tables(before, db_fingerprint()) == []
