@@ -90,6 +90,10 @@ def queue(
     `message` is (subject, text, html) already rendered; without it the email is rendered from
     templates/emails/<kind>* with `context`.
     """
+    if kind not in Notification.Kind.values:
+        # The admin's sent-email log names and filters rows by kind: a new kind goes into
+        # Notification.Kind (and its migration) first.
+        raise ValueError(f"{kind!r} is not a Notification.Kind")
     if already_sent(key):
         return None
     if message is None:

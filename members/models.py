@@ -293,6 +293,11 @@ class Notification(models.Model):
         EXTENSION_REQUESTED = "extension_requested", "Extension requested"
         EXTENSION_ACTIVE = "extension_active", "Extension granted"
         CERTIFICATE_ISSUED = "certificate_issued", "Certificate issued"
+        # Staff decisions on a report (recertification.staff) and payments (payments.services).
+        REPORT_APPROVED = "report_approved", "Recertification report approved"
+        REPORT_RETURNED = "report_returned", "Recertification report returned"
+        AUDIT_SELECTED = "audit_selected", "Report selected for audit"
+        PAYMENT_RECEIPT = "payment_receipt", "Payment receipt"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
