@@ -6,7 +6,7 @@ import secrets
 from datetime import date
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import IntegrityError, models, router, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -26,6 +26,15 @@ def designation_choices() -> list[tuple[str, str]]:
 def new_member_number() -> str:
     """Eight digits, not sequential, so that member numbers do not reveal the size of the roster."""
     return str(secrets.randbelow(90_000_000) + 10_000_000)
+
+
+# How many numbers a new account draws before giving up (each draw collides with a chance of
+# members / 90 million).
+MEMBER_NUMBER_ATTEMPTS = 5
+
+
+class MemberNumberUnavailable(IntegrityError):
+    """Every member number drawn for a new account was taken already."""
 
 
 class MemberManager(UserManager):
@@ -50,6 +59,12 @@ class User(AbstractUser):
 
     objects = MemberManager()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A number the field's default drew may be drawn again when taken; one a caller chose may
+        # not (rows loaded from the database come with positional values).
+        self._drawn_member_number = "" if args or "member_number" in kwargs else self.member_number
+
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         constraints = [
@@ -60,6 +75,33 @@ class User(AbstractUser):
     def __str__(self) -> str:
         name = self.get_full_name()
         return f"{name} ({self.member_number})" if name else self.username
+
+    def save(self, *args, **kwargs) -> None:
+        """Insert a new account under a fresh member number when the one it drew is taken.
+
+        Each try is a savepoint, so a collision leaves the caller's transaction usable; after
+        MEMBER_NUMBER_ATTEMPTS draws, MemberNumberUnavailable. Other conflicts (email, username)
+        and numbers chosen by the caller are raised as they are.
+        """
+        if not (self._state.adding and self.member_number == self._drawn_member_number):
+            return super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        field = self._meta.get_field("member_number")
+        for attempt in range(MEMBER_NUMBER_ATTEMPTS):
+            if attempt:
+                self.member_number = self._drawn_member_number = field.get_default()
+            try:
+                with transaction.atomic(using=using):
+                    return super().save(*args, **kwargs)
+            except IntegrityError:
+                taken = (
+                    type(self)._base_manager.using(using).filter(member_number=self.member_number)
+                )
+                if not taken.exists():
+                    raise
+        raise MemberNumberUnavailable(
+            f"No free member number after {MEMBER_NUMBER_ATTEMPTS} draws; the account was not created."
+        )
 
     @property
     def display_name(self) -> str:

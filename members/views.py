@@ -16,7 +16,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from . import forms, ratelimit, selectors
-from .models import User
+from .models import MemberNumberUnavailable, User
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,16 @@ def signup(request):
         return redirect("home")
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        try:
+            user = form.save()
+        except MemberNumberUnavailable:
+            logger.exception("no free member number for a new account")
+            form.add_error(
+                None,
+                "We could not create your account just now; nothing was saved. "
+                "Please try again in a moment.",
+            )
+            return render(request, "registration/signup.html", {"form": form})
         login(request, user, backend="members.backends.UsernameOrEmailBackend")
         messages.success(
             request,

@@ -65,3 +65,74 @@ def test_usernames_made_from_email_stay_unique(client, db):
     UserFactory(username="alex.rivera", email="other@example.org")
     client.post(reverse("signup"), VALID)
     assert User.objects.get(email="alex.rivera@example.org").username == "alex.rivera2"
+
+
+def draws(monkeypatch, *numbers):
+    """Member numbers drawn in turn as `numbers`; the list of those drawn so far."""
+    import types
+
+    from members import models
+
+    queue = list(numbers)
+    calls = []
+
+    def randbelow(upper):
+        calls.append(queue[0])
+        return int(queue.pop(0)) - 10_000_000
+
+    monkeypatch.setattr(models, "secrets", types.SimpleNamespace(randbelow=randbelow))
+    return calls
+
+
+@pytest.fixture
+def taken_number(member):
+    member.member_number = "12345678"
+    member.save(update_fields=["member_number"])
+    return "12345678"
+
+
+def test_a_taken_member_number_is_drawn_again(client, monkeypatch, taken_number):
+    calls = draws(monkeypatch, taken_number, taken_number, "23456789")
+    response = client.post(reverse("signup"), VALID)
+    assert response.status_code == 302
+    user = User.objects.get(email="alex.rivera@example.org")
+    assert user.member_number == "23456789"
+    assert calls == [taken_number, taken_number, "23456789"]
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+def test_the_redraw_keeps_the_callers_transaction(monkeypatch, taken_number):
+    from django.db import transaction
+
+    draws(monkeypatch, taken_number, "23456789")
+    with transaction.atomic():
+        user = User.objects.create_user("alex", "alex@example.org", "a-long-passphrase-1")
+        assert User.objects.filter(member_number=taken_number).count() == 1
+    assert User.objects.get(pk=user.pk).member_number == "23456789"
+
+
+def test_no_free_number_is_a_clear_message_and_nothing_saved(client, monkeypatch, taken_number):
+    calls = draws(monkeypatch, *[taken_number] * 10)
+    response = client.post(reverse("signup"), VALID)
+    assert response.status_code == 200
+    assert "We could not create your account just now" in response.content.decode()
+    assert not User.objects.filter(email="alex.rivera@example.org").exists()
+    assert len(calls) == 5
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_number_chosen_by_the_caller_is_not_replaced(taken_number):
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        User.objects.create(username="alex", email="alex@example.org", member_number=taken_number)
+
+
+def test_another_conflict_is_not_mistaken_for_a_taken_number(member):
+    from django.db import IntegrityError
+
+    from members.models import MemberNumberUnavailable
+
+    with pytest.raises(IntegrityError) as raised:
+        User.objects.create(username="PAT.MEMBER", email="new@example.org")
+    assert not isinstance(raised.value, MemberNumberUnavailable)
