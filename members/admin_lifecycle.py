@@ -80,6 +80,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "attempts",
         "error",
         "created_at",
+        "claimed_at",
         "sent_at",
     ]
     exclude = ["body_html"]

@@ -4,7 +4,8 @@
 sends it when that transaction commits; a second call with the same key (a second run of a job,
 or a concurrent one) finds the key and sends nothing. `deliver` claims a row with a conditional
 UPDATE before sending, so a row is sent by one process only; `retry_unsent` picks up rows whose
-sending failed or whose process died before sending.
+sending failed, whose process stopped before sending, or whose process died while sending (a row
+left "sending" for longer than STALE_SENDING).
 
 Lifecycle emails are rendered from templates/emails/<kind>*; staff decisions pass their own
 rendered `message`. A kind listed in settings.NOTIFICATION_CONTENT (the payment receipt) is
@@ -38,6 +39,24 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 # A pending row older than this was never sent (the process stopped after commit): send it.
 STALE_PENDING = dt.timedelta(minutes=30)
+# A row still "sending" this long after it was claimed belongs to a process that died: far longer
+# than a send takes (the SMTP connection gives up after EMAIL_TIMEOUT, 20 s by default), so a row
+# that is being sent right now is never claimed a second time.
+STALE_SENDING = dt.timedelta(minutes=15)
+
+
+def _abandoned(now: dt.datetime) -> Q:
+    """Rows left "sending" by a process that died: claimed more than STALE_SENDING ago (or, for rows
+    claimed before the claim time was recorded, created that long ago)."""
+    cutoff = now - STALE_SENDING
+    return Q(status=Notification.Status.SENDING) & (
+        Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True, created_at__lt=cutoff)
+    )
+
+
+def _claimable(now: dt.datetime) -> Q:
+    """Rows a process may claim for sending at `now`: waiting, failed, or abandoned mid-send."""
+    return Q(status__in=[Notification.Status.PENDING, Notification.Status.FAILED]) | _abandoned(now)
 
 
 def site_url(name: str, *args: Any) -> str:
@@ -121,12 +140,15 @@ def queue(
 
 
 def deliver(*, notification_id: int) -> bool:
-    """Send one recorded email if no other process has claimed it; True when it went out."""
+    """Send one recorded email if no other process has claimed it; True when it went out.
+
+    The claim is one conditional UPDATE: of two processes claiming the same row, the second finds
+    it "sending" since just now and claims nothing.
+    """
+    now = timezone.now()
     claimed = Notification.objects.filter(
-        pk=notification_id,
-        status__in=[Notification.Status.PENDING, Notification.Status.FAILED],
-        attempts__lt=MAX_ATTEMPTS,
-    ).update(status=Notification.Status.SENDING, attempts=F("attempts") + 1)
+        _claimable(now), pk=notification_id, attempts__lt=MAX_ATTEMPTS
+    ).update(status=Notification.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
     if not claimed:
         return False
     notification = Notification.objects.get(pk=notification_id)
@@ -177,12 +199,22 @@ def content(notification: Notification) -> tuple[str, str, list[Attachment]]:
 
 
 def retry_unsent() -> int:
-    """Send failed rows (up to MAX_ATTEMPTS) and pending rows left behind by a stopped process."""
-    stale = timezone.now() - STALE_PENDING
+    """Send failed rows (up to MAX_ATTEMPTS), pending rows left behind by a stopped process, and
+    rows whose sending process died (still "sending" after STALE_SENDING).
+
+    An abandoned row with no attempt left is marked failed, so that staff see it in the admin
+    (and can send it again) instead of a row "sending" for ever.
+    """
+    now = timezone.now()
+    Notification.objects.filter(_abandoned(now), attempts__gte=MAX_ATTEMPTS).update(
+        status=Notification.Status.FAILED,
+        error="Sending stopped before it finished (the sending process ended); no attempt left.",
+    )
     ids = list(
         Notification.objects.filter(
             Q(status=Notification.Status.FAILED)
-            | Q(status=Notification.Status.PENDING, created_at__lt=stale),
+            | Q(status=Notification.Status.PENDING, created_at__lt=now - STALE_PENDING)
+            | _abandoned(now),
             attempts__lt=MAX_ATTEMPTS,
         )
         .order_by("created_at")

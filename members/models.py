@@ -363,6 +363,9 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the latest attempt claimed the row (status "sending"): a row still sending long after
+    # it belongs to a process that died, and retry_emails takes it up again.
+    claimed_at = models.DateTimeField("sending since", null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

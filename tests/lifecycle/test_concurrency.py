@@ -56,3 +56,18 @@ def test_simultaneous_certificate_issues_give_one_certificate():
     )
     assert len({r.pk for r in results}) == 1, results
     assert len(mail.outbox) == 1
+
+
+def test_simultaneous_retries_send_an_abandoned_email_once():
+    from django.utils import timezone
+
+    from members import emails
+    from tests.lifecycle.factories import NotificationFactory
+
+    long_ago = timezone.now() - emails.STALE_SENDING - dt.timedelta(minutes=1)
+    notification = NotificationFactory(status="sending", attempts=1, claimed_at=long_ago)
+    results = run_together(emails.retry_unsent)
+    assert sorted(results) == [0, 0, 0, 1], results
+    notification.refresh_from_db()
+    assert notification.status == "sent" and notification.attempts == 2
+    assert len(mail.outbox) == 1
