@@ -53,6 +53,44 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Processes whose CPU time is counted per scenario, by the name the kernel gives them.
+COMPONENTS = {
+    "gunicorn": "app (gunicorn)",
+    "postgres": "PostgreSQL",
+    "redis-server": "Redis",
+    "locust": "load generator",
+}
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by each component's live processes (Linux /proc; {} elsewhere).
+
+    Processes that end during a scenario are missed: gunicorn workers, PostgreSQL backends with
+    persistent connections and Redis live through the run, and locust is counted through
+    its children's totals of the process that waits for it.
+    """
+    totals: dict[str, float] = {}
+    proc = Path("/proc")
+    if not proc.exists():
+        return totals
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        component = next((c for c in COMPONENTS if name.startswith(c)), None)
+        if component is None:
+            continue
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        totals[component] = totals.get(component, 0.0) + ticks / TICKS
+    children = os.times()  # locust runs as our child: its time arrives here when it ends
+    totals["locust"] = totals.get("locust", 0.0) + children.children_user + children.children_system
+    return totals
+
+
 def run(cmd: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
     print("$", " ".join(cmd), flush=True)
     return subprocess.run(cmd, env=env, cwd=ROOT, check=True, **kwargs)
@@ -100,16 +138,21 @@ def locust(scenario: str, label: str, args, env: dict, out: Path, duration: int)
         "--run-time", f"{duration}s", "--stop-timeout", "5", "--csv", str(prefix),
         "--only-summary", "--loglevel", "WARNING", scenario,
     ]  # fmt: skip
+    before = cpu_seconds()
     with open(f"{prefix}.log", "w") as log:
         subprocess.run(cmd, env=env, cwd=ROOT, check=False, stdout=log, stderr=subprocess.STDOUT)
+    after = cpu_seconds()
     with open(f"{prefix}_stats.csv", newline="") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
     row = rows.get(label) or rows.get("Aggregated")
     if row is None or not int(row["Request Count"]):
         raise SystemExit(f"{scenario}: locust recorded no requests (see {prefix}_*.csv)")
+    requests = int(row["Request Count"])
+    cpu = {c: (after.get(c, 0.0) - before.get(c, 0.0)) * 1000 / requests for c in COMPONENTS}
     return {
         "scenario": label,
-        "requests": int(row["Request Count"]),
+        "cpu_ms": cpu,  # CPU milliseconds per request, by component
+        "requests": requests,
         "failures": int(row["Failure Count"]),
         "rps": float(row["Requests/s"]),
         "p50": float(row["50%"]),
@@ -133,6 +176,17 @@ def table(results: list[dict], ceiling_rps: float) -> str:
             f"{r['p95']:.0f} | {r['p99']:.0f} | {r['rps'] / ceiling_rps:.1%} | {goal} | "
             f"{r['failures']} |"
         )
+    lines += [
+        "",
+        "CPU milliseconds per request, by process (2 cores give 2,000 ms per second in all):",
+        "",
+        "| scenario | " + " | ".join(COMPONENTS.values()) + " | all |",
+        "| --- |" + " ---: |" * (len(COMPONENTS) + 1),
+    ]
+    for r in results:
+        cpu = r.get("cpu_ms") or {}
+        cells = [f"{cpu.get(c, 0.0):.2f}" for c in COMPONENTS]
+        lines.append(f"| {r['scenario']} | " + " | ".join(cells) + f" | {sum(cpu.values()):.2f} |")
     return "\n".join(lines)
 
 
@@ -228,6 +282,7 @@ def main() -> None:
             "p50": (first["p50"] + last["p50"]) / 2,
             "p95": (first["p95"] + last["p95"]) / 2,
             "p99": (first["p99"] + last["p99"]) / 2,
+            "cpu_ms": {c: (first["cpu_ms"][c] + last["cpu_ms"][c]) / 2 for c in COMPONENTS},
         }
         rows = [ceiling, *results]
         text = table(rows, ceiling["rps"])

@@ -427,7 +427,7 @@ class ReportAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .defer("snapshot", "return_reason")
-            .annotate(is_paid=staff.paid_condition())
+            .annotate(is_paid=staff.paid_column())
             .prefetch_related(
                 Prefetch(
                     "credentials", queryset=Credential.objects.only("id", "designation", "program")
@@ -532,7 +532,7 @@ class ReportAdmin(admin.ModelAdmin):
                 "line": line,
                 "category": categories.get(line.kind.category, line.kind.category),
                 "decision": None if line.auto else decisions.get(line.entry.pk),
-                "files": [] if line.auto else list(line.entry.files.all()),
+                "files": [] if line.auto else line.entry.attached_files,
             }
             for line in scored.lines
         ]
@@ -760,7 +760,12 @@ class ReportAdmin(admin.ModelAdmin):
     def queue_rows(self, queryset) -> Iterator[list[Any]]:
         """Plain values in chunks, with one query per chunk for the designations."""
         statuses = dict(S.choices)
-        values = queryset.prefetch_related(None).values_list(*self.QUEUE_FIELDS)
+        # Every row is read here, so one pass over the paid invoices (EXISTS) beats a lookup per row.
+        values = (
+            queryset.prefetch_related(None)
+            .annotate(is_paid=staff.paid_condition())
+            .values_list(*self.QUEUE_FIELDS)
+        )
         for chunk in chunked(values.iterator(chunk_size=CSV_CHUNK), CSV_CHUNK):
             designations: dict[int, list[str]] = {}
             links = ReportCredential.objects.filter(report_id__in=[r[0] for r in chunk])

@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.safestring import SafeString
 
 from members.models import Credential
 
@@ -137,6 +139,23 @@ def _django_field(spec: rules.FieldSpec, years: range) -> forms.Field:
     raise ValueError(f"Unsupported field type {spec.type!r}")
 
 
+# The rendered fields of unbound entry forms, which are the same for every member with the same form
+# and cycle years: rendering them through crispy-forms field by field was most of the portal page's
+# time (docs/performance.md). Keyed by program, form and years; bounded, and per process.
+_SHARED_FIELDS_HTML: dict[tuple, SafeString] = {}
+SHARED_FIELDS_LIMIT = 256
+# Fields that differ between members: rendered for each form, never shared.
+MEMBER_FIELDS = ("credentials",)
+
+
+def _joined(parts) -> SafeString:
+    """Safe HTML pieces (crispy-forms' rendered fields) as one; SafeString + SafeString stays safe."""
+    html = SafeString()
+    for part in parts:
+        html += part
+    return html
+
+
 class EntryForm(forms.Form):
     """An entry of one of a form group's kinds, for one or more of the member's open credentials."""
 
@@ -153,6 +172,7 @@ class EntryForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.group = group
         self.editing = editing
+        self.years = years
         kind_label = group.category.kind_label
         self.fields["kind"] = forms.ChoiceField(
             label=kind_label, choices=[(k.code, k.label) for k in group.kinds]
@@ -179,6 +199,30 @@ class EntryForm(forms.Form):
             self.fields["credentials"].label_from_instance = lambda c: (
                 f"{c.designation} (cycle ends {c.cycle_end:%m/%d/%Y})"
             )
+
+    def rendered_fields(self) -> SafeString:
+        """Every field through crispy-forms' Bootstrap field template, in order.
+
+        An unbound new-entry form shows no values and no errors, so its fields other than the
+        member's credentials are rendered once per process and reused; the HTML is the same.
+        """
+        if self.is_bound or self.editing or self.initial:
+            return _joined(as_crispy_field(field) for field in self)
+        key = (
+            self.group.program.code,
+            self.prefix,
+            tuple(k.code for k in self.group.kinds),
+            self.years.start,
+            self.years.stop,
+        )
+        shared = _SHARED_FIELDS_HTML.get(key)
+        if shared is None:
+            shared = _joined(as_crispy_field(f) for f in self if f.name not in MEMBER_FIELDS)
+            if len(_SHARED_FIELDS_HTML) >= SHARED_FIELDS_LIMIT:
+                _SHARED_FIELDS_HTML.clear()
+            _SHARED_FIELDS_HTML[key] = shared
+        own = _joined(as_crispy_field(self[name]) for name in MEMBER_FIELDS if name in self.fields)
+        return shared + own
 
     def clean(self):
         data = super().clean()

@@ -145,6 +145,13 @@ class Report(models.Model):
         indexes = [
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["member", "status"]),
+            # The staff review queue, newest first: its first page is read in index order.
+            models.Index(
+                models.F("submitted_at").desc(),
+                models.F("id").desc(),
+                name="report_review_queue",
+                condition=Q(status__in=["submitted", "payment_due", "in_review", "audit"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -228,6 +235,14 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.date or self.year})"
+
+    @property
+    def attached_files(self) -> list[EntryFile]:
+        """The entry's files in upload order: the prefetched list when the page read them in bulk."""
+        prefetched = getattr(self, "file_list", None)
+        if prefetched is not None:
+            return prefetched
+        return list(self.files.order_by("uploaded_at", "id"))
 
 
 class EntryFile(models.Model):

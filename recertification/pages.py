@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from members.models import Credential
 
 from . import rules, selectors
 from .forms import EntryForm, FormGroup, form_groups
 from .models import Entry, Report
+
+# The portal lists the most recent entries; all of them are on the Detailed Summary. The totals
+# always count every entry.
+ENTRIES_SHOWN = 25
 
 
 @dataclass
@@ -83,17 +90,52 @@ def closed_form_message(sections: list[ProgramSection]) -> str:
     return "That form is not available: none of your reports is open for new entries."
 
 
+class EntryTable:
+    """The portal's "Current Recertification Entries": read when the page renders, not before
+    (a saved entry answers with a redirect and never reads it)."""
+
+    def __init__(self, scored: list[selectors.ScoredReport], shown: int = ENTRIES_SHOWN):
+        self.lines = [line for s in scored for line in s.lines]
+        self.scored, self.limit = scored, shown
+
+    @cached_property
+    def _latest(self) -> dict[int, Entry]:
+        return selectors.latest_entries(self.scored, self.limit)
+
+    @cached_property
+    def rows(self) -> list[dict]:
+        shown = self._latest
+        return [
+            line.row if line.auto else replace(line, entry=shown[line.entry.pk]).row
+            for line in self.lines
+            if line.auto or line.entry.pk in shown
+        ]
+
+    @cached_property
+    def total(self) -> int:
+        return len({line.entry.pk for line in self.lines if not line.auto})
+
+    @property
+    def shown(self) -> int:
+        return len(self._latest)
+
+
 def portal_context(member, *, data=None, files=None, bound_key=None) -> dict:
-    scored = selectors.current_reports(member)
+    credentials = selectors.member_credentials(member)
+    scored = selectors.current_reports(member, credentials, entries=False)
     sections, bound = _sections(member, scored, data, files, bound_key)
-    lines = [line for s in scored for line in s.lines]
+    lapsed = (Credential.Status.LAPSED, Credential.Status.TERMINATED)
     return {
         "active": "portal",
         "scored_reports": scored,
         "sections": sections,
-        "current_lines": lines,
+        "entry_table": EntryTable(scored),
         "bound_form": bound,
-        "lapsed": list(selectors.lapsed_credentials(member)),
+        "lapsed": sorted(
+            (c for c in credentials if c.status in lapsed), key=lambda c: c.designation
+        ),
+        # Open credentials without a report for their current cycle: the view opens them.
+        "reports_missing": selectors.credentials_without_report(credentials, scored),
     }
 
 
@@ -119,7 +161,7 @@ def uploads_context(member) -> dict:
             if not limit:
                 continue
             seen.add(entry.pk)
-            files = list(entry.files.all())
+            files = entry.attached_files
             can_change = s.report.is_editable or auditing
             rows.append(
                 {
@@ -150,20 +192,27 @@ def submit_context(member) -> dict:
     }
 
 
-def saved_message(member, entry: Entry, verb: str = "saved") -> str:
-    """The confirmation with the new totals, computed now from the stored entries."""
+def saved_message(
+    member, entry: Entry, verb: str = "saved", scored: list[selectors.ScoredReport] | None = None
+) -> str:
+    """The confirmation with the new totals.
+
+    ``scored``: the entry's reports as the service scored them with the entry in place (under
+    their row locks, so the same as reading them again); otherwise they are read now.
+    """
     kind = rules.get_program(entry.program).kind(entry.kind)
     parts = []
-    for s in selectors.current_reports(member):
-        if any(getattr(line.entry, "pk", None) == entry.pk for line in s.lines):
-            line = next(line for line in s.lines if getattr(line.entry, "pk", None) == entry.pk)
-            names = s.program.point_names
-            counted = rules.format_decimal(line.counted)
-            note = f" ({line.reason})" if line.reason else ""
-            parts.append(
-                f"{s.report.designations}: this entry counts {counted}{note}; "
-                f"{rules.format_decimal(s.total)} of {rules.format_decimal(s.required)} {names[1]} now."
-            )
+    for s in scored if scored is not None else selectors.current_reports(member):
+        line = next((line for line in s.lines if getattr(line.entry, "pk", None) == entry.pk), None)
+        if line is None:
+            continue
+        names = s.program.point_names
+        counted = rules.format_decimal(line.counted)
+        note = f" ({line.reason})" if line.reason else ""
+        parts.append(
+            f"{s.report.designations}: this entry counts {counted}{note}; "
+            f"{rules.format_decimal(s.total)} of {rules.format_decimal(s.required)} {names[1]} now."
+        )
     return f"{kind.short} entry {verb}. " + " ".join(parts)
 
 

@@ -5,12 +5,14 @@ Every query is scoped to the member, and the number of queries does not grow wit
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from members.models import CommitteeRecord, Credential, MembershipRecord
 
@@ -45,7 +47,7 @@ class AutoEntry:
 
 @dataclass
 class ScoredLine:
-    entry: Entry | AutoEntry
+    entry: Entry | EntryRef | AutoEntry
     kind: rules.Kind
     claimed: Decimal
     counted: Decimal
@@ -58,6 +60,20 @@ class ScoredLine:
     @property
     def name(self) -> str:
         return self.entry.name if self.auto else entry_name(self.entry, self.kind)
+
+    @property
+    def row(self) -> dict[str, str | bool]:
+        """The portal table's cells as text, made in Python so the template only reads keys."""
+        auto = self.auto
+        return {
+            "points": rules.format_decimal(self.counted),
+            "of": "" if self.counted == self.claimed else rules.format_decimal(self.claimed),
+            "name": self.name,
+            "auto": auto,
+            "category": self.kind.short,
+            "entered": "" if auto else f"{timezone.localtime(self.entry.created_at):%m/%d/%Y}",
+            "files": "" if auto else ", ".join(f.original_name for f in self.entry.attached_files),
+        }
 
 
 @dataclass
@@ -157,7 +173,10 @@ def auto_entries(program: rules.Program, memberships, committees) -> list[AutoEn
 
 
 def score(
-    report: Report, entries: list[Entry], autos: list[AutoEntry], credentials: list[Credential]
+    report: Report,
+    entries: list[Entry] | list[EntryRef],
+    autos: list[AutoEntry],
+    credentials: list[Credential],
 ) -> ScoredReport:
     """Evaluate a report exactly as the rules engine says; auto lines first, then entries as entered."""
     program = rules.get_program(report.program)
@@ -180,60 +199,158 @@ def score(
     return ScoredReport(report, program, result, lines, credentials)
 
 
-def _reports_with_everything(member) -> QuerySet[Report]:
+ENTRIES_PREFETCH = Prefetch(
+    "entries",
+    queryset=Entry.objects.order_by("created_at", "id").prefetch_related(
+        Prefetch(
+            "files", queryset=EntryFile.objects.order_by("uploaded_at", "id"), to_attr="file_list"
+        )
+    ),
+)
+
+
+def _reports_with_everything(member, entries: bool = True) -> QuerySet[Report]:
+    prefetch: list = [
+        Prefetch("credentials", queryset=Credential.objects.order_by("designation")),
+        "audit_decisions",
+    ]
+    if entries:
+        prefetch.append(ENTRIES_PREFETCH)
     return (
         Report.objects.filter(member=member)
-        .prefetch_related(
-            Prefetch("credentials", queryset=Credential.objects.order_by("designation")),
-            "audit_decisions",
-            Prefetch(
-                "entries",
-                queryset=Entry.objects.order_by("created_at", "id").prefetch_related(
-                    Prefetch("files", queryset=EntryFile.objects.order_by("uploaded_at", "id"))
-                ),
-            ),
-        )
+        .prefetch_related(*prefetch)
         .order_by("program", "cycle_start", "id")
     )
 
 
-def current_reports(member) -> list[ScoredReport]:
-    """The report of each credential's current cycle, scored; lapsed and inactive credentials excluded."""
-    credentials = list(
-        Credential.objects.filter(holder=member, status__in=Credential.OPEN_STATUSES).order_by(
-            "program", "designation"
-        )
+@dataclass(slots=True)
+class EntryRef:
+    """What scoring needs of an entry, read without a model instance (the portal's totals)."""
+
+    pk: int
+    kind: str
+    date: dt.date | None
+    year: int | None
+    quantity: Decimal
+    organization: str
+    group: str
+    approved: bool
+    created_at: dt.datetime
+
+
+ENTRY_REF_FIELDS = [
+    "pk", "kind", "date", "year", "quantity", "organization", "group", "approved", "created_at"
+]  # fmt: skip
+
+
+def _entry_refs(reports: list[Report]) -> dict[int, list[EntryRef]]:
+    """Each report's entries as EntryRef, in the order entered: one query, rows as tuples."""
+    refs: dict[int, list[EntryRef]] = {r.pk: [] for r in reports}
+    rows = (
+        Entry.reports.through.objects.filter(report_id__in=refs)
+        .order_by("entry__created_at", "entry__id")
+        .values_list("report_id", *(f"entry__{f}" for f in ENTRY_REF_FIELDS))
     )
+    made: dict[int, EntryRef] = {}
+    for report_id, pk, *rest in rows:
+        ref = made.get(pk)
+        if ref is None:
+            ref = made[pk] = EntryRef(pk, *rest)
+        refs[report_id].append(ref)
+    return refs
+
+
+def member_credentials(member) -> list[Credential]:
+    """All of the member's credentials, read once per page (open, lapsed and the rest)."""
+    return list(Credential.objects.filter(holder=member).order_by("program", "designation"))
+
+
+def current_reports(
+    member, credentials: list[Credential] | None = None, *, entries: bool = True
+) -> list[ScoredReport]:
+    """The report of each credential's current cycle, scored; lapsed and inactive credentials excluded.
+
+    ``credentials``: the member's credentials when the page has read them already.
+    ``entries=False``: score from EntryRef rows instead of Entry instances with their files, for a
+    page that shows totals and only a few entries (the portal); about half the cost per entry.
+    """
+    if credentials is None:
+        credentials = list(
+            Credential.objects.filter(holder=member, status__in=Credential.OPEN_STATUSES).order_by(
+                "program", "designation"
+            )
+        )
+    else:
+        credentials = [c for c in credentials if c.status in Credential.OPEN_STATUSES]
     if not credentials:
         return []
     links = {(c.pk, c.cycle_start) for c in credentials}
     reports = [
         r
-        for r in _reports_with_everything(member).filter(credentials__in=credentials).distinct()
+        for r in _reports_with_everything(member, entries=entries)
+        .filter(credentials__in=credentials)
+        .distinct()
         if any((c.pk, r.cycle_start) in links for c in r.credentials.all())
     ]
+    if entries:
+        return _score_all(member, reports)
+    return _score_all(member, reports, _entry_refs(reports) if reports else {})
+
+
+def _score_all(member, reports: list[Report], refs: dict | None = None) -> list[ScoredReport]:
     memberships = list(MembershipRecord.objects.filter(member=member)) if reports else []
     committees = list(CommitteeRecord.objects.filter(member=member)) if reports else []
     scored = []
     for report in reports:
         program = rules.get_program(report.program)
         autos = auto_entries(program, memberships, committees)
-        scored.append(
-            score(report, list(report.entries.all()), autos, list(report.credentials.all()))
-        )
+        entries = refs[report.pk] if refs is not None else list(report.entries.all())
+        scored.append(score(report, entries, autos, list(report.credentials.all())))
     return scored
+
+
+def latest_entries(scored: list[ScoredReport], count: int) -> dict[int, Entry]:
+    """The ``count`` most recently entered entries of these reports, with their files, by id."""
+    refs = {line.entry.pk: line.entry for s in scored for line in s.lines if not line.auto}
+    newest = sorted(refs.values(), key=lambda e: (e.created_at, e.pk), reverse=True)[:count]
+    if not newest:
+        return {}
+    query = Entry.objects.filter(pk__in=[e.pk for e in newest]).prefetch_related(
+        Prefetch(
+            "files", queryset=EntryFile.objects.order_by("uploaded_at", "id"), to_attr="file_list"
+        )
+    )
+    return {entry.pk: entry for entry in query}
+
+
+def credentials_without_report(
+    credentials: list[Credential], scored: list[ScoredReport]
+) -> list[Credential]:
+    """Open credentials that have no report for their current cycle yet (the first visit of a cycle)."""
+    covered = {(c.pk, s.report.cycle_start) for s in scored for c in s.credentials}
+    return [
+        c
+        for c in credentials
+        if c.status in Credential.OPEN_STATUSES and (c.pk, c.cycle_start) not in covered
+    ]
 
 
 def scored_report(report: Report) -> ScoredReport:
     """Score one report (used by services before a change, and by staff pages)."""
-    report = _reports_with_everything(report.member_id).get(pk=report.pk)
-    program = rules.get_program(report.program)
-    autos = auto_entries(
-        program,
-        MembershipRecord.objects.filter(member_id=report.member_id),
-        CommitteeRecord.objects.filter(member_id=report.member_id),
-    )
-    return score(report, list(report.entries.all()), autos, list(report.credentials.all()))
+    return scored_reports(report.member_id, [report.pk])[0]
+
+
+def scored_reports(member, report_ids: list[int]) -> list[ScoredReport]:
+    """Score several reports of one member with one read, in the order of ``report_ids``."""
+    by_id = {r.pk: r for r in _reports_with_everything(member).filter(pk__in=report_ids)}
+    return _score_all(member, [by_id[pk] for pk in report_ids])
+
+
+def with_entry(scored: ScoredReport, entry: Entry) -> ScoredReport:
+    """The report scored again with a just-saved entry added, without reading the entries again."""
+    autos = [line.entry for line in scored.lines if line.auto]
+    entries = [line.entry for line in scored.lines if not line.auto]
+    return score(scored.report, [*entries, entry], autos, scored.credentials)
 
 
 def entries_by_category(scored: list[ScoredReport]) -> dict[str, list[ScoredLine]]:

@@ -21,7 +21,7 @@ from members.models import Credential
 from . import rules
 from .audit import log_action, snapshot
 from .models import Entry, EntryFile, Report, ReportCredential
-from .selectors import ScoredReport, scored_report
+from .selectors import ScoredReport, scored_report, scored_reports, with_entry
 from .uploads import check_count, check_upload
 
 logger = logging.getLogger(__name__)
@@ -265,8 +265,8 @@ def entry_create(
     reports = _locked_reports(member, _current_report_ids(credentials))
     if not reports:
         raise ValidationError("Your portal has no open report for that certification.")
-    for report in reports:
-        scored = scored_report(report)
+    scored_before = scored_reports(member, [r.pk for r in reports])
+    for report, scored in zip(reports, scored_before, strict=True):
         designations = scored.report.designations
         _check_open(report, scored)
         _check_in_cycle(values, report, designations)
@@ -287,21 +287,33 @@ def entry_create(
         year_key=key,
         **values,
     )
-    try:
-        with transaction.atomic():
-            entry.save()
-    except IntegrityError:
-        _check_duplicate(member, kind, key, values)
-        raise
-    entry.reports.set(reports)
-    _store_files(entry, files or [], kind.uploads.max_files)
-    log_action(entry, "created", actor=actor or member, member=member, after=_entry_state(entry))
+    if key is None:
+        entry.save()
+    else:
+        # A concurrent save of the same year can pass the check above; the unique constraint then
+        # refuses this one, and the check, run again, gives the member the message.
+        try:
+            with transaction.atomic():
+                entry.save()
+        except IntegrityError:
+            _check_duplicate(member, kind, key, values)
+            raise
+    entry.reports.add(*reports)
+    entry.file_list = _store_files(entry, files or [], kind.uploads.max_files)
+    log_action(
+        entry, "created", actor=actor or member, member=member, after=_entry_state(entry, reports)
+    )
+    # The new totals, scored from the entries read under the report locks plus this one: exactly
+    # what reading them again after the commit would give (pages.saved_message shows them).
+    entry.scored_after = [with_entry(scored, entry) for scored in scored_before]
     return entry
 
 
-def _entry_state(entry: Entry) -> dict:
+def _entry_state(entry: Entry, reports: list[Report] | None = None) -> dict:
     state = snapshot(entry, ENTRY_FIELDS)
-    state["reports"] = sorted(r.pk for r in entry.reports.all())
+    if reports is None:
+        reports = entry.reports.all()
+    state["reports"] = sorted(r.pk for r in reports)
     return state
 
 

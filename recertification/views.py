@@ -62,11 +62,20 @@ def _apply_errors(form, error: ValidationError) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def portal(request):
-    services.reports_ensure_open(member=request.user)
     bound_key = request.POST.get("form") if request.method == "POST" else None
-    context = pages.portal_context(
-        request.user, data=request.POST or None, files=request.FILES or None, bound_key=bound_key
-    )
+
+    def context_now():
+        return pages.portal_context(
+            request.user,
+            data=request.POST or None,
+            files=request.FILES or None,
+            bound_key=bound_key,
+        )
+
+    context = context_now()
+    if context["reports_missing"]:  # the first visit of a cycle
+        services.reports_ensure_open(member=request.user)
+        context = context_now()
     if request.method == "POST":
         form = context["bound_form"]
         if form is None:
@@ -91,7 +100,9 @@ def portal(request):
                 messages.error(request, NOT_SAVED)
                 return render(request, "recertification/portal.html", context, status=503)
             else:
-                messages.success(request, pages.saved_message(request.user, entry))
+                messages.success(
+                    request, pages.saved_message(request.user, entry, scored=entry.scored_after)
+                )
                 return redirect(f"{reverse('recertification:portal')}#entries")
         messages.error(request, "The entry was not saved. Please correct the fields marked below.")
     return render(request, "recertification/portal.html", context)
