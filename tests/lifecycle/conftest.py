@@ -86,6 +86,11 @@ def credential_in(member):
     return make
 
 
+def status_of(credential) -> str:
+    credential.refresh_from_db()
+    return credential.status
+
+
 def submitted(credential, day: dt.date, status=Report.Status.IN_REVIEW, **extra) -> Report:
     """The credential's cycle report, submitted at noon on `day`."""
     return report_for(credential, status=status, submitted_at=noon(day), agreed_on=day, **extra)

@@ -9,16 +9,11 @@ from members.models import Credential, Notification
 from recertification.models import AuditLog, Report
 from tests.factories import report_for
 
-from .conftest import submitted
+from .conftest import status_of, submitted
 
 pytestmark = pytest.mark.django_db
 
 LAPSE = "lapse_credentials"
-
-
-def status_of(credential) -> str:
-    credential.refresh_from_db()
-    return credential.status
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,11 @@ import pytest
 from members.models import Credential
 from recertification.models import AuditLog, Report
 
-from .conftest import submitted
+from .conftest import status_of, submitted
 
 pytestmark = pytest.mark.django_db
 
 TERMINATE = "terminate_credentials"
-
-
-def status_of(credential) -> str:
-    credential.refresh_from_db()
-    return credential.status
 
 
 @pytest.mark.parametrize(

@@ -1,108 +1,27 @@
-"""Fixtures for the payments tests: localstripe as a real server, Stripe settings, personas."""
+"""Fixtures for the payments tests: localstripe as a real server (tests/stripe_peer.py), what
+Stripe.js does in the browser, personas."""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tests.payments.factories import FinanceFactory
+from tests.stripe_peer import (  # noqa: F401 - the fixtures of this folder; constants for its tests
+    PUBLISHABLE_KEY,
+    SECRET_KEY,
+    WEBHOOK_SECRET,
+    _stripe_off,
+    localstripe,
+    stripe_on,
+    stripe_unreachable,
+)
 
 # live_server tests touch the ORM from the test thread while the server runs (tests only).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-SECRET_KEY = "sk_test_portal_tests"
-PUBLISHABLE_KEY = "pk_test_portal_tests"
-WEBHOOK_SECRET = "whsec_portal_tests"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _localstripe_command() -> list[str]:
-    venv_bin = Path(sys.executable).parent / "localstripe"
-    return [str(venv_bin)] if venv_bin.exists() else ["localstripe"]
-
-
-@pytest.fixture(scope="session")
-def localstripe(tmp_path_factory):
-    """A localstripe server of our own for the session; its base URL."""
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("localstripe")
-    log = open(workdir / "localstripe.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [*_localstripe_command(), "--port", str(port), "--from-scratch"],
-        cwd=workdir,
-        env={**os.environ, "HOME": str(workdir)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/js.stripe.com/v3/", timeout=1).close()
-            break
-        except (urllib.error.URLError, ConnectionError, OSError):
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                log.close()
-                pytest.fail(
-                    "localstripe did not start: "
-                    + (workdir / "localstripe.log").read_text(errors="replace")[-2000:]
-                )
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
-
-
-@pytest.fixture(autouse=True)
-def _stripe_off(settings):
-    """Every test starts with Stripe not configured (the `make run` default)."""
-    settings.STRIPE_SECRET_KEY = ""
-    settings.STRIPE_PUBLISHABLE_KEY = ""
-    settings.STRIPE_WEBHOOK_SECRET = ""
-    settings.STRIPE_API_BASE = ""
-    settings.STRIPE_MAX_NETWORK_RETRIES = 0
-    settings.STRIPE_TIMEOUT = 5
-    settings.INVOICE_NUMBER_PREFIX = "RC-"
-
-
-@pytest.fixture
-def stripe_on(settings, localstripe):
-    """Point the portal at the session's localstripe."""
-    settings.STRIPE_SECRET_KEY = SECRET_KEY
-    settings.STRIPE_PUBLISHABLE_KEY = PUBLISHABLE_KEY
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_API_BASE = localstripe
-    settings.STRIPE_JS_URL = f"{localstripe}/js.stripe.com/v3/"
-    return localstripe
-
-
-@pytest.fixture
-def stripe_unreachable(settings):
-    """Stripe configured, but at an address where nothing listens."""
-    settings.STRIPE_SECRET_KEY = SECRET_KEY
-    settings.STRIPE_PUBLISHABLE_KEY = PUBLISHABLE_KEY
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture

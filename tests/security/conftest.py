@@ -1,5 +1,6 @@
-"""Shared pieces of the security tests: staff personas, a whole-database fingerprint, counters of
-generated inputs, and the real peers (localstripe) borrowed from the payments tests."""
+"""Shared pieces of the security tests: a whole-database fingerprint, counters of generated
+inputs, one of everything a member owns, and the real peers (localstripe from tests/stripe_peer.py,
+moto's S3 server). Staff personas come from tests/staff_personas.py."""
 
 from __future__ import annotations
 
@@ -7,21 +8,17 @@ import datetime as dt
 import hashlib
 import json
 import os
-import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 import zoneinfo
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.apps import apps
-from django.contrib.auth.models import Group
 from hypothesis import HealthCheck, settings
 
-from members.permissions import ensure_staff_groups
 from payments import services as payment_services
 from payments.models import Payment
 from tests.factories import (
@@ -32,11 +29,11 @@ from tests.factories import (
     report_for,
 )
 from tests.lifecycle.factories import CertificateFactory
-
-# The real Stripe peer, started by the payments tests' fixture (a localstripe process).
-from tests.payments.conftest import free_port, localstripe, stripe_on  # noqa: F401
 from tests.payments.factories import InvoiceFactory, earlier_cycle
 from tests.payments.factories import ReportFactory as SubmittedReportFactory
+from tests.servers import free_port, server_process
+from tests.staff_personas import administrator, finance, reviewer, staff_in  # noqa: F401
+from tests.stripe_peer import _stripe_off, localstripe, stripe_on  # noqa: F401
 
 # Generated inputs per form: HOSTILE_EXAMPLES (default 25) each; a nightly run can raise it.
 EXAMPLES_PER_FORM = int(os.environ.get("HOSTILE_EXAMPLES", "25"))
@@ -96,45 +93,9 @@ def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(label for label in before if before[label] != after.get(label))
 
 
-def staff_in(group: str | None, **kwargs):
-    """A staff account in one of the staff groups (None: staff with no permission at all)."""
-    ensure_staff_groups()
-    user = StaffFactory(**kwargs)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def reviewer(db):
-    return staff_in("Reviewer", username="rita.reviewer", email="rita@example.org")
-
-
-@pytest.fixture
-def finance(db):
-    return staff_in("Finance", username="fran.finance", email="fran@example.org")
-
-
-@pytest.fixture
-def administrator(db):
-    return staff_in("Administrator", username="ada.admin", email="ada@example.org")
-
-
 @pytest.fixture
 def no_permission_staff(db):
     return staff_in(None, username="nora.nogroup", email="nora@example.org")
-
-
-@pytest.fixture(autouse=True)
-def _stripe_off(settings):
-    """Every test starts with Stripe not configured (the `make run` default), fast to fail."""
-    settings.STRIPE_SECRET_KEY = ""
-    settings.STRIPE_PUBLISHABLE_KEY = ""
-    settings.STRIPE_WEBHOOK_SECRET = ""
-    settings.STRIPE_API_BASE = ""
-    settings.STRIPE_MAX_NETWORK_RETRIES = 0
-    settings.STRIPE_TIMEOUT = 5
-    settings.INVOICE_NUMBER_PREFIX = "RC-"
 
 
 # The day the tests live on: a current IPMA-HR cycle (2024-2026) that is still open.
@@ -195,35 +156,14 @@ BUCKET = "portal-files"
 def moto_s3(tmp_path_factory):
     """A moto S3 server of our own for the session; its endpoint."""
     port = free_port()
-    workdir = tmp_path_factory.mktemp("moto")
-    log = open(workdir / "moto.log", "wb")  # noqa: SIM115 - closed below
-    binary = os.path.join(os.path.dirname(sys.executable), "moto_server")
-    process = subprocess.Popen(
-        [binary, "-H", "127.0.0.1", "-p", str(port)],
-        cwd=workdir,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
-            break
-        except (urllib.error.URLError, ConnectionError, OSError):
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                log.close()
-                pytest.fail("moto_server did not start: " + (workdir / "moto.log").read_text())
-            time.sleep(0.1)
-    yield endpoint
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    with server_process(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        ready_url=f"{endpoint}/moto-api/",
+        workdir=tmp_path_factory.mktemp("moto"),
+        name="moto_server",
+    ):
+        yield endpoint
 
 
 def s3_storage(settings, endpoint: str) -> None:

@@ -9,12 +9,10 @@ import socket
 import threading
 from collections.abc import Iterator
 
+from tests.servers import free_port
 
-def closed_port() -> int:
-    """A port nothing listens on: bound, then released, so connecting is refused."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# A port nothing listens on: bound, then released, so connecting is refused.
+closed_port = free_port
 
 
 @contextlib.contextmanager

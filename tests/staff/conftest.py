@@ -1,4 +1,5 @@
-"""Staff personas (one per group), and reports brought to the state a test needs through the services."""
+"""Staff personas (one per group, from tests/staff_personas.py) signed in, and reports brought to
+the state a test needs through the services."""
 
 from __future__ import annotations
 
@@ -7,12 +8,18 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 
-from members.permissions import ensure_staff_groups
 from recertification import services
 from recertification.models import Report
-from tests.factories import CredentialFactory, EntryFactory, StaffFactory, UserFactory, report_for
+from tests.factories import CredentialFactory, EntryFactory, UserFactory, report_for
+from tests.staff_personas import (  # noqa: F401 - the fixtures of this folder
+    administrator,
+    administrator_client,
+    finance,
+    finance_client,
+    reviewer,
+    reviewer_client,
+)
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -33,48 +40,6 @@ def _today():
 @pytest.fixture(autouse=True)
 def _invoice_prefix(settings):
     settings.INVOICE_NUMBER_PREFIX = "RC-"
-
-
-def in_group(name: str, **kwargs):
-    ensure_staff_groups()
-    user = StaffFactory(**kwargs)
-    user.groups.add(Group.objects.get(name=name))
-    return user
-
-
-@pytest.fixture
-def reviewer(db):
-    return in_group("Reviewer", username="rita.reviewer", email="rita@example.org")
-
-
-@pytest.fixture
-def finance(db):
-    return in_group("Finance", username="fran.finance", email="fran@example.org")
-
-
-@pytest.fixture
-def administrator(db):
-    return in_group("Administrator", username="ada.admin", email="ada@example.org")
-
-
-def client_for(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def reviewer_client(client, reviewer):
-    return client_for(client, reviewer)
-
-
-@pytest.fixture
-def finance_client(client, finance):
-    return client_for(client, finance)
-
-
-@pytest.fixture
-def administrator_client(client, administrator):
-    return client_for(client, administrator)
 
 
 def credential_in(program: str, holder=None, designation: str | None = None, **extra):
