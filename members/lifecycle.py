@@ -450,29 +450,56 @@ def _lapse_context(credential: Credential, report: Report | None, reason: str) -
     return context
 
 
-@transaction.atomic
-def credential_lapse_if_due(*, credential_id: int, today: dt.date) -> bool:
-    """Lapse one credential when its deadline has passed without a report that holds it open."""
+def _credential_end_if_due(
+    *,
+    credential_id: int,
+    today: dt.date,
+    reason_for: Callable[[Credential, dt.date], str | None],
+    status: str,
+    action: str,
+    audited: tuple[str, ...] = ("status",),
+) -> tuple[Credential, str] | None:
+    """Lock the credential and, when `reason_for` gives a reason on `today`, move it to `status`,
+    record `action` in the audit log (with the `audited` fields after) and revoke its
+    certificates. The credential and the reason, or None when it is not due. Inside the caller's
+    transaction."""
     credential = (
         Credential.objects.select_for_update(of=("self",))
         .select_related("holder")
         .get(pk=credential_id)
     )
-    reason = lapse_reason(credential, today)
+    reason = reason_for(credential, today)
     if reason is None:
-        return False
+        return None
     before = {"status": credential.status}
-    credential.status = Credential.Status.LAPSED
+    credential.status = status
     credential.save(update_fields=["status", "updated_at"])
     log_action(
         credential,
-        "lapsed",
+        action,
         member=credential.holder,
         reason=reason,
         before=before,
-        after={"status": credential.status, "cycle_end": credential.cycle_end},
+        after={name: getattr(credential, name) for name in audited},
     )
-    _revoke_certificates(credential, "Credential lapsed")
+    _revoke_certificates(credential, f"Credential {action}")
+    return credential, reason
+
+
+@transaction.atomic
+def credential_lapse_if_due(*, credential_id: int, today: dt.date) -> bool:
+    """Lapse one credential when its deadline has passed without a report that holds it open."""
+    ended = _credential_end_if_due(
+        credential_id=credential_id,
+        today=today,
+        reason_for=lapse_reason,
+        status=Credential.Status.LAPSED,
+        action="lapsed",
+        audited=("status", "cycle_end"),
+    )
+    if ended is None:
+        return False
+    credential, reason = ended
     report = cycle_report(credential)
     extension = live_extension(report)
     if extension is not None and not extension_is_active(extension):
@@ -527,26 +554,16 @@ def _terminating_programs() -> list[str]:
 
 @transaction.atomic
 def credential_terminate_if_due(*, credential_id: int, today: dt.date) -> bool:
-    credential = (
-        Credential.objects.select_for_update(of=("self",))
-        .select_related("holder")
-        .get(pk=credential_id)
+    ended = _credential_end_if_due(
+        credential_id=credential_id,
+        today=today,
+        reason_for=terminate_reason,
+        status=Credential.Status.TERMINATED,
+        action="terminated",
     )
-    reason = terminate_reason(credential, today)
-    if reason is None:
+    if ended is None:
         return False
-    before = {"status": credential.status}
-    credential.status = Credential.Status.TERMINATED
-    credential.save(update_fields=["status", "updated_at"])
-    log_action(
-        credential,
-        "terminated",
-        member=credential.holder,
-        reason=reason,
-        before=before,
-        after={"status": credential.status},
-    )
-    _revoke_certificates(credential, "Credential terminated")
+    credential, reason = ended
     deadlines = credential_deadlines(credential)
     report = cycle_report(credential)
     scored = scored_report(report) if report is not None else _score_without_report([credential])
