@@ -63,17 +63,17 @@ COMPONENTS = {
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU seconds used so far by each component's live processes (Linux /proc; {} elsewhere).
+def cpu_by_process(database: str = "") -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far by each live process of a component, by pid (Linux /proc).
 
-    Processes that end during a scenario are missed: gunicorn workers, PostgreSQL backends with
-    persistent connections and Redis live through the run, and locust is counted through
-    its children's totals of the process that waits for it.
+    PostgreSQL counts only the backends connected to `database` (other work on the machine has
+    its own). locust is counted through the children's totals of this process, which waits for it
+    (pid 0 here).
     """
-    totals: dict[str, float] = {}
+    found: dict[int, tuple[str, float]] = {}
     proc = Path("/proc")
     if not proc.exists():
-        return totals
+        return found
     for stat in proc.glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -84,11 +84,30 @@ def cpu_seconds() -> dict[str, float]:
         component = next((c for c in COMPONENTS if name.startswith(c)), None)
         if component is None:
             continue
+        if component == "postgres" and database:
+            try:
+                title = (stat.parent / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if f" {database} " not in title:  # "postgres: user database host(port) state"
+                continue
         ticks = int(fields[11]) + int(fields[12])  # utime, stime
-        totals[component] = totals.get(component, 0.0) + ticks / TICKS
+        found[int(stat.parent.name)] = (component, ticks / TICKS)
     children = os.times()  # locust runs as our child: its time arrives here when it ends
-    totals["locust"] = totals.get("locust", 0.0) + children.children_user + children.children_system
-    return totals
+    found[0] = ("locust", children.children_user + children.children_system)
+    return found
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds per component between two readings. A process that started in between counts
+    from zero; one that ended in between (a connection closed after DB_CONN_MAX_AGE) is missed,
+    so the PostgreSQL figure is a lower bound."""
+    used = dict.fromkeys(COMPONENTS, 0.0)
+    for pid, (component, seconds) in after.items():
+        earlier = before.get(pid)
+        start = earlier[1] if earlier and earlier[0] == component else 0.0
+        used[component] += max(seconds - start, 0.0)
+    return used
 
 
 def run(cmd: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
@@ -138,17 +157,18 @@ def locust(scenario: str, label: str, args, env: dict, out: Path, duration: int)
         "--run-time", f"{duration}s", "--stop-timeout", "5", "--csv", str(prefix),
         "--only-summary", "--loglevel", "WARNING", scenario,
     ]  # fmt: skip
-    before = cpu_seconds()
+    database = env["DATABASE_URL"].rsplit("/", 1)[-1]
+    before = cpu_by_process(database)
     with open(f"{prefix}.log", "w") as log:
         subprocess.run(cmd, env=env, cwd=ROOT, check=False, stdout=log, stderr=subprocess.STDOUT)
-    after = cpu_seconds()
+    used = cpu_used(before, cpu_by_process(database))
     with open(f"{prefix}_stats.csv", newline="") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
     row = rows.get(label) or rows.get("Aggregated")
     if row is None or not int(row["Request Count"]):
         raise SystemExit(f"{scenario}: locust recorded no requests (see {prefix}_*.csv)")
     requests = int(row["Request Count"])
-    cpu = {c: (after.get(c, 0.0) - before.get(c, 0.0)) * 1000 / requests for c in COMPONENTS}
+    cpu = {c: used[c] * 1000 / requests for c in COMPONENTS}
     return {
         "scenario": label,
         "cpu_ms": cpu,  # CPU milliseconds per request, by component

@@ -641,7 +641,7 @@ def documented_credits(scored: ScoredReport) -> Decimal:
     for line in scored.lines:
         if line.auto:
             continue
-        if any(True for _ in line.entry.files.all()):
+        if line.entry.attached_files:
             total += line.counted
     return total
 

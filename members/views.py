@@ -10,6 +10,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse_lazy
@@ -60,6 +61,27 @@ class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
+class _TakenMeanwhile(Exception):
+    def __init__(self, form):
+        self.form = form
+
+
+def _create_account(form, attempts: int = 3) -> User:
+    """Save a validated sign-up. Another sign-up can take the same email or username between the
+    check and the insert; the unique indexes refuse it, and the form, checked again, says why."""
+    for _attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                return form.save()
+        except MemberNumberUnavailable:
+            raise
+        except IntegrityError:
+            form = forms.SignUpForm(form.data)
+            if not form.is_valid():
+                raise _TakenMeanwhile(form) from None
+    raise MemberNumberUnavailable("the account could not be created")
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if request.user.is_authenticated:
@@ -67,7 +89,9 @@ def signup(request):
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = form.save()
+            user = _create_account(form)
+        except _TakenMeanwhile as taken:
+            return render(request, "registration/signup.html", {"form": taken.form})
         except MemberNumberUnavailable:
             logger.exception("no free member number for a new account")
             form.add_error(

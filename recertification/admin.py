@@ -17,6 +17,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -26,6 +27,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from members.models import Credential
 
@@ -421,6 +424,16 @@ class ReportAdmin(admin.ModelAdmin):
         return ACTIONS["select_audit"].allowed(request.user)
 
     # --- the list -----------------------------------------------------------------------------------
+
+    def action_checkbox(self, obj):
+        """Django's row checkbox, made with format_html: the same HTML as its CheckboxInput
+        widget, without a trip through the form template engine for each of the 50 rows."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     def get_queryset(self, request):
         return (

@@ -136,3 +136,50 @@ def test_another_conflict_is_not_mistaken_for_a_taken_number(member):
     with pytest.raises(IntegrityError) as raised:
         User.objects.create(username="PAT.MEMBER", email="new@example.org")
     assert not isinstance(raised.value, MemberNumberUnavailable)
+
+
+def test_an_email_taken_meanwhile_is_refused_with_the_usual_message(client, monkeypatch):
+    """Another request creates an account with the same email between this sign-up's checks and
+    its insert: the unique index refuses the insert, and the form, checked again, says why."""
+    from members import forms
+
+    original = forms.SignUpForm.is_valid
+    state = {"done": False}
+
+    def is_valid(self):
+        valid = original(self)
+        if not state["done"]:
+            state["done"] = True
+            User.objects.create_user(
+                username="someone.else", email="Alex.Rivera@example.org", password="x-long-pass-2"
+            )
+        return valid
+
+    monkeypatch.setattr(forms.SignUpForm, "is_valid", is_valid)
+    response = client.post(reverse("signup"), VALID)
+    assert response.status_code == 200
+    assert "An account with this email already exists" in response.content.decode()
+    assert list(User.objects.values_list("username", flat=True)) == ["someone.else"]
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_username_taken_meanwhile_gets_the_next_one(client, monkeypatch):
+    """The username was free when it was chosen and taken before the insert: the next try picks
+    the next free one."""
+    from members import forms
+
+    User.objects.create_user(
+        username="alex.rivera", email="other@example.org", password="x-long-pass-2"
+    )
+    original = forms.unique_username_for
+    calls = []
+
+    def stale_choice(email):
+        calls.append(email)
+        return "alex.rivera" if len(calls) == 1 else original(email)
+
+    monkeypatch.setattr(forms, "unique_username_for", stale_choice)
+    response = client.post(reverse("signup"), VALID)
+    assert response.status_code == 302
+    assert User.objects.get(email="alex.rivera@example.org").username == "alex.rivera2"
+    assert len(calls) == 2

@@ -148,3 +148,17 @@ def test_the_review_queue_index_covers_exactly_the_queue():
         ("submitted_at", True),
         ("id", True),
     ]  # the admin's ordering: ["-submitted_at", "-id"]
+
+
+def test_the_queue_row_checkbox_is_djangos_own_html(rf):
+    """ReportAdmin renders the row checkbox without the widget; the HTML must not change."""
+    from django.contrib import admin as django_admin
+
+    from recertification.admin import ReportAdmin
+    from recertification.models import Report
+
+    report = ReportFactory()
+    ours = ReportAdmin(Report, django_admin.site).action_checkbox(report)
+    djangos = django_admin.ModelAdmin(Report, django_admin.site).action_checkbox(report)
+    assert ours == djangos
+    assert 'value="%d"' % report.pk in ours
