@@ -161,4 +161,4 @@ def test_the_queue_row_checkbox_is_djangos_own_html(rf):
     ours = ReportAdmin(Report, django_admin.site).action_checkbox(report)
     djangos = django_admin.ModelAdmin(Report, django_admin.site).action_checkbox(report)
     assert ours == djangos
-    assert 'value="%d"' % report.pk in ours
+    assert f'value="{report.pk}"' in ours
