@@ -232,7 +232,9 @@ def test_an_ipma_hr_member_renews_from_sign_in_to_a_new_cycle(
     # Pay by card on the portal's payment page (Stripe.js from localstripe, under the CSP).
     csp_errors: list[str] = []
     page.on("console", lambda m: "Content Security Policy" in m.text and csp_errors.append(m.text))
-    page.get_by_role("link", name="Pay invoice RC-00001").click()
+    # The desktop table's link: the phone list below it repeats it and is hidden by Bootstrap's CSS,
+    # which may not have applied yet when the page is first read.
+    invoices.get_by_role("link", name="Pay invoice RC-00001").click()
     expect(page.get_by_role("heading", name="Pay invoice RC-00001")).to_be_visible()
     card = page.locator("#card-element")
     card.get_by_placeholder("number").fill("4242424242424242")
