@@ -6,7 +6,6 @@ Every query is scoped to the member, and the number of queries does not grow wit
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -353,14 +352,6 @@ def with_entry(scored: ScoredReport, entry: Entry) -> ScoredReport:
     return score(scored.report, [*entries, entry], autos, scored.credentials)
 
 
-def entries_by_category(scored: list[ScoredReport]) -> dict[str, list[ScoredLine]]:
-    grouped: dict[str, list[ScoredLine]] = defaultdict(list)
-    for s in scored:
-        for line in s.lines:
-            grouped[line.kind.category].append(line)
-    return grouped
-
-
 def entry_for_member(member, pk: int) -> Entry:
     return get_object_or_404(
         Entry.objects.prefetch_related("reports", "files"), pk=pk, member=member
@@ -381,9 +372,3 @@ def agreements_signed(member) -> QuerySet[Report]:
         .prefetch_related("credentials")
         .order_by("-agreed_on", "-id")
     )
-
-
-def lapsed_credentials(member) -> QuerySet[Credential]:
-    return Credential.objects.filter(
-        holder=member, status__in=[Credential.Status.LAPSED, Credential.Status.TERMINATED]
-    ).order_by("designation")

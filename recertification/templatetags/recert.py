@@ -14,11 +14,6 @@ def points(value) -> str:
 
 
 @register.filter
-def is_auto(entry) -> bool:
-    return getattr(entry, "auto", False) is True
-
-
-@register.filter
 def detail(entry, key: str) -> str:
     details = getattr(entry, "details", None) or {}
     return details.get(key, "")
