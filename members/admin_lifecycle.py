@@ -119,6 +119,10 @@ class ExtensionRequestAdmin(admin.ModelAdmin):
     list_filter = ["status", "new_deadline"]
     search_fields = ["member__last_name", "member__email", "member__member_number"]
     list_select_related = ["member", "report"]
+
+    def get_queryset(self, request):
+        # A report's name lists its designations: read them for the page, not per row.
+        return super().get_queryset(request).prefetch_related("report__credentials")
     readonly_fields = [
         "member",
         "report",

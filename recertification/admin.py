@@ -844,6 +844,10 @@ class AuditDecisionAdmin(ReadOnlyAdmin):
     list_select_related = ["report", "entry", "decided_by"]
     ordering = ["-decided_at"]
 
+    def get_queryset(self, request):
+        # A report's name lists its designations: read them for the page, not per row.
+        return super().get_queryset(request).prefetch_related("report__credentials")
+
 
 @admin.register(AuditLog)
 class AuditLogAdmin(ReadOnlyAdmin):
