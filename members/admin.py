@@ -31,12 +31,13 @@ from . import (
     admin_lifecycle,  # noqa: F401  (certificates, emails, extensions)
     imports,
 )
+from .admin_site import ReadOnlyAdminMixin
 from .models import CommitteeRecord, Credential, MembershipRecord, User
 
 # --- members --------------------------------------------------------------------------------------
 
 
-class CredentialInline(admin.TabularInline):
+class CredentialInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Shown for reference; a credential is changed on its own page, with a reason."""
 
     model = Credential
@@ -53,12 +54,6 @@ class CredentialInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class CredentialExistsFilter(admin.SimpleListFilter):

@@ -11,11 +11,12 @@ from django.contrib import admin, messages
 from django.utils import timezone
 
 from . import emails, lifecycle
+from .admin_site import ReadOnlyAdminMixin, RecordAdminMixin
 from .models import Certificate, ExtensionRequest, Notification
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "display_code",
         "credential",
@@ -47,22 +48,13 @@ class CertificateAdmin(admin.ModelAdmin):
     ]
     ordering = ["-issued_at"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     @admin.display(boolean=True, description="revoked")
     def is_revoked(self, obj: Certificate) -> bool:
         return lifecycle.certificate_revoked(obj)
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "to_email", "subject", "status", "attempts", "sent_at"]
     list_filter = ["kind", "status", "created_at"]
     search_fields = ["to_email", "subject", "key", "member__last_name", "member__member_number"]
@@ -87,12 +79,6 @@ class NotificationAdmin(admin.ModelAdmin):
     actions = ["send_again"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.action(description="Send failed emails again")
     def send_again(self, request, queryset):
         failed = queryset.filter(status=Notification.Status.FAILED)
@@ -105,7 +91,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(admin.ModelAdmin):
+class ExtensionRequestAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_display = [
         "report",
         "member",
@@ -123,6 +109,7 @@ class ExtensionRequestAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # A report's name lists its designations: read them for the page, not per row.
         return super().get_queryset(request).prefetch_related("report__credentials")
+
     readonly_fields = [
         "member",
         "report",
@@ -137,12 +124,6 @@ class ExtensionRequestAdmin(admin.ModelAdmin):
         "cancel_reason",
     ]
     actions = ["activate_paid"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Activate the selected extensions whose fee is paid")
     def activate_paid(self, request, queryset):

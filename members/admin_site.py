@@ -9,6 +9,23 @@ from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 
+class RecordAdminMixin:
+    """Records made by the portal (emails sent, extensions requested): never added or deleted by hand."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyAdminMixin(RecordAdminMixin):
+    """History stays as it happened: no adding, editing or deleting through the admin."""
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class PortalAdminSite(admin.AdminSite):
     site_header = "Recertification Portal – staff"
     site_title = "Recertification Portal staff"

@@ -16,26 +16,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from members.admin_site import ReadOnlyAdminMixin
+
 from . import pdf, selectors, services
 from . import stripe_gateway as gateway
 from .forms import CheckPaymentForm, ReasonForm, RefundForm
 from .models import Invoice, InvoiceLine, Payment, StripeCustomer, StripeEvent
 
 
-class ReadOnlyMixin:
-    """History stays as it happened: no adding, editing or deleting through the admin."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class InvoiceLineInline(ReadOnlyMixin, admin.TabularInline):
+class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = InvoiceLine
     fields = ["position", "fee_code", "description", "quantity", "unit_price", "amount"]
     readonly_fields = fields
@@ -43,7 +32,7 @@ class InvoiceLineInline(ReadOnlyMixin, admin.TabularInline):
     can_delete = False
 
 
-class PaymentInline(ReadOnlyMixin, admin.TabularInline):
+class PaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Payment
     fields = [
         "method",
@@ -71,7 +60,7 @@ def _single(modeladmin, request, queryset: QuerySet, url_name: str):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "billing_name",
@@ -310,7 +299,7 @@ def record_check(model_admin, request: HttpRequest, invoice: Invoice | None) -> 
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "invoice",
@@ -344,7 +333,7 @@ class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["event_id", "type", "status", "attempts", "received_at", "processed_at"]
     list_filter = ["status", "type"]
     search_fields = ["event_id", "type", "error"]
@@ -363,7 +352,7 @@ class StripeEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(StripeCustomer)
-class StripeCustomerAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StripeCustomerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["member", "customer_id", "created_at"]
     search_fields = ["customer_id", "member__email", "member__member_number"]
     list_select_related = ["member"]
