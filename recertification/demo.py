@@ -17,7 +17,10 @@ def _within(credential: Credential, today: dt.date, days_ago: int) -> dt.date:
     return max(day, credential.cycle_start)
 
 
-def _add(member: User, credentials: list[Credential], kind: str, details: dict, **values) -> None:
+def add_entry(
+    member: User, credentials: list[Credential], kind: str, details: dict, **values
+) -> None:
+    """Enter an activity through the portal's own service, with the defaults a form would give."""
     values.setdefault("quantity", Decimal(1))
     values.setdefault("organization", "")
     values.setdefault("group", "")
@@ -53,7 +56,7 @@ def load_demo_entries(*, today: dt.date) -> None:
 def _ipma(member, credentials, today) -> None:
     c = credentials[0]
     year = _within(c, today, 0).year
-    _add(
+    add_entry(
         member,
         credentials,
         "ipma.pd.full_day",
@@ -61,14 +64,14 @@ def _ipma(member, credentials, today) -> None:
         date=_within(c, today, 200),
         quantity=Decimal(2),
     )
-    _add(
+    add_entry(
         member,
         credentials,
         "ipma.pd.partial_day",
         {"title": "Employment law update", "sponsor": "State Bar"},
         date=_within(c, today, 120),
     )
-    _add(
+    add_entry(
         member,
         credentials,
         "ipma.pd.college",
@@ -76,8 +79,8 @@ def _ipma(member, credentials, today) -> None:
         date=_within(c, today, 300),
         quantity=Decimal(3),
     )
-    _add(member, credentials, "ipma.membership.other", {}, year=year, organization="SHRM")
-    _add(
+    add_entry(member, credentials, "ipma.membership.other", {}, year=year, organization="SHRM")
+    add_entry(
         member,
         credentials,
         "ipma.leadership.board",
@@ -85,7 +88,7 @@ def _ipma(member, credentials, today) -> None:
         year=year,
         organization="State HR Association",
     )
-    _add(
+    add_entry(
         member,
         credentials,
         "ipma.presentation.speech",
@@ -97,7 +100,7 @@ def _ipma(member, credentials, today) -> None:
         },
         year=year,
     )
-    _add(member, credentials, "ipma.experiential.employment", {}, year=year)
+    add_entry(member, credentials, "ipma.experiential.employment", {}, year=year)
 
 
 def _namss(member, credentials, today) -> None:
@@ -108,7 +111,7 @@ def _namss(member, credentials, today) -> None:
         (180, "4", False, "Hospital compliance course"),
         (90, "2.25", False, "Payer enrollment workshop"),
     ):
-        _add(
+        add_entry(
             member,
             credentials,
             "namss.ce",
@@ -127,7 +130,7 @@ def _ihmm(member, credentials, today) -> None:
     c = credentials[0]
     start = _within(c, today, 150)
     for offset, hours in enumerate(("8", "7.5", "6")):
-        _add(
+        add_entry(
             member,
             credentials,
             "ihmm.conference",
@@ -136,7 +139,7 @@ def _ihmm(member, credentials, today) -> None:
             group="National Hazardous Materials Conference",
             quantity=Decimal(hours),
         )
-    _add(
+    add_entry(
         member,
         credentials,
         "ihmm.training",
@@ -148,7 +151,7 @@ def _ihmm(member, credentials, today) -> None:
         date=_within(c, today, 60),
         quantity=Decimal(8),
     )
-    _add(
+    add_entry(
         member,
         credentials,
         "ihmm.item_writing",

@@ -65,29 +65,13 @@ def configure(workdir: Path) -> None:
 # --- demo state beyond load_demo, through the portal's services --------------------------------
 
 
-def _entry(member, credentials, kind, details, **values):
-    from recertification import services
-
-    values.setdefault("quantity", Decimal(1))
-    for name, default in (("organization", ""), ("group", ""), ("approved", False)):
-        values.setdefault(name, default)
-    values.setdefault("date", None)
-    values.setdefault("year", None)
-    services.entry_create(
-        member=member,
-        program_code=credentials[0].program,
-        values={"kind": kind, **values},
-        details=details,
-        credentials=credentials,
-    )
-
-
 def build_state() -> dict:
     from django.utils import timezone
 
     from members.lifecycle import certificate_issue
     from members.models import Certificate, Credential, User
     from recertification import services, staff
+    from recertification.demo import add_entry
     from recertification.models import Report
 
     # The audit draw at submission is random (tests pin it the same way): no audit in the pictures.
@@ -120,7 +104,7 @@ def build_state() -> dict:
         (200, "8", True, "NAMSS webinar series"),
         (100, "12", False, "Medical staff bylaws seminar"),
     ):
-        _entry(
+        add_entry(
             namss,
             credentials,
             "namss.ce",
@@ -139,7 +123,7 @@ def build_state() -> dict:
         (300, "16", "Workshop", "DOT hazardous materials shipping"),
         (20, "15", "Seminar", "RCRA generator requirements"),
     ):
-        _entry(
+        add_entry(
             ihmm,
             credentials,
             "ihmm.training",
