@@ -29,6 +29,7 @@ from django.utils import timezone
 from recertification import rules
 from recertification.audit import log_action
 from recertification.models import Report, ReportCredential
+from recertification.rules import namss
 from recertification.selectors import ScoredReport, auto_entries, score, scored_report
 
 from . import emails
@@ -659,7 +660,8 @@ def extension_terms(
     designations = sorted(c.designation for c in credentials)
     first_dual = any(c.first_dual_cycle for c in credentials) and len(credentials) > 1
     requirement = program.requirement_for(designations, first_dual)
-    needed = Decimal(requirement.total) / 2
+    # Only NAMSS has extensions (its calendar alone has their dates): the rulebook says how much.
+    needed = namss.extension_credits_needed(designations, first_dual_cycle=first_dual)
     fees, currency = program_fees(report.program)
     existing = live_extension(report)
     terms = ExtensionTerms(
