@@ -22,6 +22,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def s3_client(endpoint: str):
+    """A boto3 S3 client for moto's server at `endpoint` (moto takes any credentials)."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+
+
 @contextlib.contextmanager
 def server_process(
     command: list[str], *, ready_url: str, workdir: Path, name: str, env: dict | None = None

@@ -18,12 +18,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def reachable(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=1):

@@ -30,8 +30,9 @@ from recertification import rules
 from recertification.models import Entry, EntryFile, Report
 from tests.factories import CredentialFactory, EntryFactory, UserFactory, report_for
 from tests.recertification.helpers import engine_total, group_of, shown_total
+from tests.servers import free_port, s3_client
 
-from .servers import ROOT, database_url, free_port, reachable, start_gunicorn, start_moto
+from .servers import ROOT, database_url, reachable, start_gunicorn, start_moto
 
 REDIS_URL = os.environ.get("SCALE_REDIS_URL", "redis://127.0.0.1:6379/0")
 PASSWORD = "two-servers-share-everything"
@@ -56,20 +57,12 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def bucket():
-    import boto3
-
     port = free_port()
     moto = start_moto(port)
     try:
         moto.wait_until_up(f"http://127.0.0.1:{port}/moto-api/")
         endpoint = f"http://127.0.0.1:{port}"
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name="us-east-1",
-        )
+        s3 = s3_client(endpoint)
         name = f"portal-files-{uuid.uuid4().hex[:12]}"
         s3.create_bucket(Bucket=name)
         yield {"endpoint": endpoint, "name": name, "client": s3}

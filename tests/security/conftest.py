@@ -31,7 +31,7 @@ from tests.factories import (
 from tests.lifecycle.factories import CertificateFactory
 from tests.payments.factories import InvoiceFactory, earlier_cycle
 from tests.payments.factories import ReportFactory as SubmittedReportFactory
-from tests.servers import free_port, server_process
+from tests.servers import free_port, s3_client, server_process
 from tests.staff_personas import administrator, finance, reviewer, staff_in  # noqa: F401
 from tests.stripe_peer import _stripe_off, localstripe, stripe_on  # noqa: F401
 
@@ -198,15 +198,7 @@ def s3_storage(settings, endpoint: str) -> None:
 
 
 def make_bucket(endpoint: str) -> None:
-    import boto3
-
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
+    s3 = s3_client(endpoint)
     urllib.request.urlopen(
         urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=5
     ).close()

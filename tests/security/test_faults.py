@@ -31,6 +31,7 @@ from tests.factories import CredentialFactory
 from tests.payments.conftest import collect_card
 from tests.payments.factories import InvoiceFactory
 from tests.recertification.helpers import group_of, valid_post
+from tests.servers import s3_client
 
 from .conftest import BUCKET, changed_tables, db_fingerprint, make_bucket, s3_storage
 from .peers import closed_port, silent_server
@@ -290,13 +291,7 @@ def test_s3_unreachable_the_entry_is_not_saved_without_its_files_and_a_retry_wor
     assert _entry_with_file(client).status_code == 302
     stored = EntryFile.objects.get()
     assert stored.entry.member == member
-    import boto3
-
-    s3 = boto3.client(
-        "s3", endpoint_url=moto_s3, aws_access_key_id="testing",
-        aws_secret_access_key="testing", region_name="us-east-1",
-    )  # fmt: skip
-    body = s3.get_object(Bucket=BUCKET, Key=stored.file.name)["Body"].read()
+    body = s3_client(moto_s3).get_object(Bucket=BUCKET, Key=stored.file.name)["Body"].read()
     assert body == PDF
 
 
