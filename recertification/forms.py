@@ -189,15 +189,18 @@ class EntryForm(forms.Form):
             )
         self.credential_options = credentials
         if not editing and len(credentials) > 1:
-            self.fields["credentials"] = forms.ModelMultipleChoiceField(
-                queryset=Credential.objects.filter(pk__in=[c.pk for c in credentials]),
+            # Choices from the credentials the page read already: a ModelMultipleChoiceField
+            # would query them again for every form on the page.
+            self.fields["credentials"] = forms.TypedMultipleChoiceField(
+                choices=[
+                    (c.pk, f"{c.designation} (cycle ends {c.cycle_end:%m/%d/%Y})")
+                    for c in credentials
+                ],
+                coerce=int,
                 initial=[c.pk for c in credentials],
                 widget=forms.CheckboxSelectMultiple,
                 label="Counts toward",
                 help_text="Enter the activity once; it counts for each certification you tick.",
-            )
-            self.fields["credentials"].label_from_instance = lambda c: (
-                f"{c.designation} (cycle ends {c.cycle_end:%m/%d/%Y})"
             )
 
     def rendered_fields(self) -> SafeString:
@@ -233,7 +236,8 @@ class EntryForm(forms.Form):
 
     def chosen_credentials(self) -> list[Credential]:
         if "credentials" in self.fields:
-            return list(self.cleaned_data.get("credentials") or [])
+            chosen = set(self.cleaned_data.get("credentials") or [])
+            return [c for c in self.credential_options if c.pk in chosen]
         return list(self.credential_options)
 
     def scoring_values(self) -> dict:
