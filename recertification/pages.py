@@ -58,7 +58,8 @@ def _sections(member, scored: list[selectors.ScoredReport], data=None, files=Non
             else range(0)
         )
         grouped: dict[str, list[EntryForm]] = {}
-        for group in form_groups(program):
+        # No open report takes entries (met, or submitted): the page shows no forms, so none is made.
+        for group in form_groups(program) if accepting else ():
             is_bound = data is not None and group.key == bound_key and bool(accepting)
             form = EntryForm(
                 data if is_bound else None,
