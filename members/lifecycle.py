@@ -27,7 +27,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from recertification import rules
-from recertification.audit import log_action
+from recertification.audit import log_action, snapshot
 from recertification.models import Report, ReportCredential
 from recertification.rules import namss
 from recertification.selectors import ScoredReport, auto_entries, score, scored_report
@@ -481,7 +481,7 @@ def _credential_end_if_due(
         member=credential.holder,
         reason=reason,
         before=before,
-        after={name: getattr(credential, name) for name in audited},
+        after=snapshot(credential, audited),
     )
     _revoke_certificates(credential, f"Credential {action}")
     return credential, reason

@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from members.models import Credential, User
-from recertification.audit import log_action
+from recertification.audit import log_action, snapshot
 from recertification.models import ProgramSettings, Report
 from recertification.services import report_mark_paid
 
@@ -443,7 +443,7 @@ def _issue_correction(*, invoice: Invoice, actor, reason: str) -> Invoice:
         )
         for line in invoice.lines.all()
     ]
-    before = {name: getattr(invoice, name) for name in INVOICE_FIELDS}
+    before = snapshot(invoice, INVOICE_FIELDS)
     invoice.status = Invoice.Status.CANCELLED
     invoice.cancelled_at = timezone.now()
     invoice.save(update_fields=["status", "cancelled_at", "updated_at"])
@@ -454,7 +454,7 @@ def _issue_correction(*, invoice: Invoice, actor, reason: str) -> Invoice:
         member=invoice.member,
         reason=reason,
         before=before,
-        after={name: getattr(invoice, name) for name in INVOICE_FIELDS},
+        after=snapshot(invoice, INVOICE_FIELDS),
     )
     return _create_invoice(
         member=invoice.member,
@@ -502,17 +502,12 @@ def _payment_log(payment: Payment, action: str, *, before: dict, actor=None, rea
         member=payment.invoice.member,
         reason=reason,
         before=before,
-        after={name: getattr(payment, name) for name in PAYMENT_FIELDS}
-        | {"invoice": payment.invoice.number},
+        after=snapshot(payment, PAYMENT_FIELDS) | {"invoice": payment.invoice.number},
     )
 
 
-def _snapshot(payment: Payment) -> dict:
-    return {name: getattr(payment, name) for name in PAYMENT_FIELDS}
-
-
 def _invoice_mark_paid(*, invoice: Invoice, payment: Payment, actor=None) -> None:
-    before = {name: getattr(invoice, name) for name in INVOICE_FIELDS}
+    before = snapshot(invoice, INVOICE_FIELDS)
     invoice.status = Invoice.Status.PAID
     invoice.paid_at = timezone.now()
     invoice.save(update_fields=["status", "paid_at", "updated_at"])
@@ -522,8 +517,7 @@ def _invoice_mark_paid(*, invoice: Invoice, payment: Payment, actor=None) -> Non
         actor=actor,
         member=invoice.member,
         before=before,
-        after={name: getattr(invoice, name) for name in INVOICE_FIELDS}
-        | {"payment": payment.pk, "method": payment.method},
+        after=snapshot(invoice, INVOICE_FIELDS) | {"payment": payment.pk, "method": payment.method},
     )
     if invoice.report_id and invoice.kind in LIVE_RECERTIFICATION_KINDS:
         report_mark_paid(report=invoice.report, actor=actor)
@@ -571,7 +565,7 @@ def _refund_unneeded(*, payment: Payment, invoice: Invoice, reason: str) -> None
         idempotency_key=f"refund-unneeded-payment-{payment.pk}",
         metadata={"invoice": invoice.number, "reason": reason[:400]},
     )
-    before = _snapshot(payment)
+    before = snapshot(payment, PAYMENT_FIELDS)
     now = timezone.now()
     payment.status = Payment.Status.REFUNDED
     payment.stripe_refund_id = refund_id
@@ -588,7 +582,7 @@ def _apply_intent_to_payment(
     """Bring a (locked) payment in line with its PaymentIntent as Stripe reports it."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     payment.invoice = invoice
-    before = _snapshot(payment)
+    before = snapshot(payment, PAYMENT_FIELDS)
     if intent.status == "succeeded":
         if payment.status in (Payment.Status.CONFIRMED, Payment.Status.REFUNDED):
             return payment  # exactly once: a replay or a second delivery changes nothing
@@ -873,7 +867,7 @@ def payment_mark_failed(*, payment: Payment, message: str) -> Payment:
     payment.invoice = invoice
     if payment.status not in Payment.IN_FLIGHT:
         return payment
-    before = _snapshot(payment)
+    before = snapshot(payment, PAYMENT_FIELDS)
     payment.status = Payment.Status.FAILED
     payment.failure_message = message
     payment.save()
@@ -1002,7 +996,7 @@ def payment_refund(*, payment: Payment, actor, reason: str) -> Invoice:
     payment.invoice = invoice
     if payment.status != Payment.Status.CONFIRMED:
         raise PaymentError("Only a confirmed payment can be refunded.")
-    before = _snapshot(payment)
+    before = snapshot(payment, PAYMENT_FIELDS)
     if payment.method == Payment.Method.CARD:
         # Inside the transaction with an idempotency key: if our commit fails, the retry gets the
         # same refund back from Stripe instead of a second one.
