@@ -76,9 +76,9 @@ def _no_random_audits(request, monkeypatch):
     report's status is predictable. Tests of the draw itself use the `random_audits` marker."""
     if "random_audits" in request.keywords:
         return
-    from recertification import staff
+    from recertification import audits
 
-    monkeypatch.setattr(staff._random, "randrange", lambda n: n - 1)
+    monkeypatch.setattr(audits._random, "randrange", lambda n: n - 1)
 
 
 @pytest.fixture

@@ -166,9 +166,9 @@ def measure_queue(database: str, repeat: int) -> dict:
     configure(database)
     from django.test import Client
 
+    from backoffice.services import QUEUE_STATUSES
     from members.models import User
     from recertification.models import Report
-    from recertification.staff import QUEUE_STATUSES
 
     client = Client()
     client.force_login(User.objects.get(username="load-staff"))
@@ -196,6 +196,7 @@ def ensure_database(name: str, members: int, entries: int) -> None:
         db.execute(f'CREATE DATABASE "{name}"')
     env = {
         **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
         "DEBUG": "0",
         "SECRET_KEY": "growth-only-" + "g" * 60,

@@ -36,7 +36,7 @@ PAGES = {
 def configure(database_url: str, redis_url: str) -> None:
     os.environ.update(
         {
-            "DJANGO_SETTINGS_MODULE": "recert_portal.settings",
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
             "DATABASE_URL": database_url,
             "DEBUG": "0",
             "SECRET_KEY": "bench-only-" + "x" * 60,

@@ -76,7 +76,7 @@ def base_context(member: User) -> dict[str, Any]:
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
         "portal_url": site_url("recertification:portal"),
         "transactions_url": site_url("payments:transactions"),
-        "certificates_url": site_url("members:certificates"),
+        "certificates_url": site_url("lifecycle:certificates"),
     }
 
 

@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from members.admin_site import ReadOnlyAdminMixin
+from core.admin_helpers import ReadOnlyAdminMixin
 
 from . import pdf, selectors, services
 from . import stripe_gateway as gateway

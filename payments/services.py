@@ -21,13 +21,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.audit import log_action, snapshot
+from members import emails as member_emails
 from members.models import Credential, User
-from recertification.audit import log_action, snapshot
-from recertification.models import ProgramSettings, Report
+from recertification import rules
+from recertification.fees import program_fees
+from recertification.models import Report
 from recertification.services import report_mark_paid
 
 from . import stripe_gateway as gateway
+from .emails import receipt_email
 from .models import Invoice, InvoiceCounter, InvoiceLine, Payment, StripeCustomer, StripeEvent
+from .signals import deadline_extended
 
 logger = logging.getLogger(__name__)
 
@@ -45,92 +50,6 @@ class PaymentError(Exception):
 
 class AlreadyPaid(PaymentError):
     """The invoice is paid already (perhaps by the attempt we just looked at)."""
-
-
-# --- Program fees and calendar ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProgramFees:
-    program: str
-    currency: str
-    recertification: Decimal
-    late: Decimal
-    extension: Decimal
-    reinstatement: Decimal
-
-
-# Used only when the rules module cannot say (RULES.md: IPMA-HR 150; NAMSS late 50, extension 50,
-# reinstatement 100; other recertification fees not stated, 150 as a placeholder for staff to set).
-_FALLBACK_FEES: dict[str, dict[str, str]] = {
-    "ipma-hr": {"recertification": "150.00"},
-    "namss": {
-        "recertification": "150.00",
-        "late": "50.00",
-        "extension": "50.00",
-        "reinstatement": "100.00",
-    },
-    "ihmm": {"recertification": "150.00"},
-}
-
-
-def _default_fees(program_code: str) -> tuple[dict[str, Decimal], str]:
-    try:
-        from recertification.rules import default_fees
-
-        fees = default_fees(program_code)
-    except (ImportError, LookupError, ValueError, AttributeError):
-        fees = None
-    if fees:
-        currency = next(iter(fees.values())).currency
-        return {code: Decimal(fee.amount) for code, fee in fees.items()}, currency
-    fallback = _FALLBACK_FEES.get(program_code, {"recertification": "150.00"})
-    return {code: Decimal(amount) for code, amount in fallback.items()}, settings.CURRENCY
-
-
-def program_fees(program_code: str) -> ProgramFees:
-    """The program's fees as staff set them; the settings row is created from the defaults."""
-    defaults, currency = _default_fees(program_code)
-    row, _ = ProgramSettings.objects.get_or_create(
-        program=program_code,
-        defaults={
-            "currency": currency,
-            "recertification_fee": defaults.get("recertification", Decimal("150.00")),
-            "late_fee": defaults.get("late", ZERO),
-            "extension_fee": defaults.get("extension", ZERO),
-            "reinstatement_fee": defaults.get("reinstatement", ZERO),
-        },
-    )
-    return ProgramFees(
-        program=program_code,
-        currency=row.currency,
-        recertification=row.recertification_fee,
-        late=row.late_fee,
-        extension=row.extension_fee,
-        reinstatement=row.reinstatement_fee,
-    )
-
-
-def _fallback_calendar(program_code: str, year: int) -> dict[str, dt.date]:
-    if program_code == "ipma-hr":
-        return {"invoice_payable_from": dt.date(year, 2, 15)}
-    if program_code == "namss":
-        return {
-            "on_time_until": dt.date(year, 12, 1),
-            "late_until": dt.date(year, 12, 31),
-            "extension_until": dt.date(year + 1, 6, 1),
-        }
-    return {}
-
-
-def program_calendar(program_code: str, renewal_year: int) -> dict[str, dt.date]:
-    """Deadline code -> date for the renewal year (the year the cycle ends)."""
-    try:
-        from recertification.rules import deadlines
-
-        return dict(deadlines(program_code, renewal_year))
-    except (ImportError, LookupError, ValueError, AttributeError):
-        return _fallback_calendar(program_code, renewal_year)
 
 
 # --- Invoices ---------------------------------------------------------------------------------
@@ -259,16 +178,13 @@ def _lock_invoice(invoice: Invoice | int) -> Invoice:
 
 
 def _extension_granted(report: Report) -> bool:
-    """An extension counts once its fee is paid (or staff made it active in members)."""
+    """An extension counts once its fee is paid, or when the lifecycle says it is active (staff may
+    activate one): asked through the `deadline_extended` hook, since the lifecycle builds on us."""
     if Invoice.objects.filter(
         report=report, kind=Invoice.Kind.EXTENSION, status=Invoice.Status.PAID
     ).exists():
         return True
-    try:
-        from members.lifecycle import extension_active
-    except ImportError:  # members without its lifecycle module: the paid invoice alone decides
-        return False
-    return extension_active(report)
+    return any(answer for _, answer in deadline_extended.send(sender=Report, report=report))
 
 
 def _recertification_terms(
@@ -279,7 +195,7 @@ def _recertification_terms(
     credentials = list(report.credentials.all())
     designations = " + ".join(sorted(c.designation for c in credentials)) or program
     fees = program_fees(program)
-    calendar = program_calendar(program, report.cycle_end.year)
+    calendar = rules.deadlines(program, report.cycle_end.year)
     extension = _extension_granted(report)
     cycle = f"{report.cycle_start:%m/%d/%Y}–{report.cycle_end:%m/%d/%Y}"
     lines = [
@@ -391,7 +307,7 @@ def invoice_issue_extension(*, report: Report, actor=None, today: dt.date | None
     if fees.extension <= ZERO:
         raise PaymentError("This program has no extension fee.")
     issued_on = today or timezone.localdate()
-    calendar = program_calendar(report.program, report.cycle_end.year)
+    calendar = rules.deadlines(report.program, report.cycle_end.year)
     return _create_invoice(
         member=report.member,
         report=report,
@@ -534,8 +450,6 @@ def _queue_receipt(*, payment: Payment, invoice: Invoice) -> None:
     `retry_emails` sends it later. Its body and PDF are made when it is sent (`receipt_content`),
     so that this transaction holds its locks for one INSERT only.
     """
-    from members import emails as member_emails
-
     member_emails.queue(
         key=f"receipt:{payment.pk}",
         kind=RECEIPT_EMAIL,
@@ -549,8 +463,6 @@ def _queue_receipt(*, payment: Payment, invoice: Invoice) -> None:
 
 def receipt_content(notification) -> tuple[str, str, list[tuple[str, bytes, str]]]:
     """The receipt email of a recorded payment (payments/emails.py): text, HTML and the PDF."""
-    from .emails import receipt_email
-
     payment_id = int(notification.key.rsplit(":", 1)[1])
     message = receipt_email(Payment.objects.select_related("invoice__member").get(pk=payment_id))
     html = next((body for body, kind in message.alternatives if kind == "text/html"), "")

@@ -85,7 +85,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "Recertification Portal")
 
 INSTALLED_APPS = [
-    "members.admin_site.PortalAdminConfig",
+    "core.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -97,9 +97,16 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    # The portal's apps, lowest layer first (docs/architecture.md): each may import only the apps
+    # listed before it. The back office is the last app with models: its post_migrate creates the
+    # staff groups. The demo data (`load_demo`) sits on top of everything.
+    "core",
     "members",
     "recertification",
     "payments",
+    "lifecycle",
+    "backoffice",
+    "demo",
 ]
 
 MIDDLEWARE = [

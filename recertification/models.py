@@ -102,7 +102,7 @@ class Report(models.Model):
     snapshot = models.JSONField(default=dict, blank=True)
     is_paper = models.BooleanField("paper report", default=False)
     selected_for_audit = models.BooleanField(default=False)
-    # Staff review (recertification/staff.py): each change also leaves an AuditLog row with its reason.
+    # Staff review (backoffice/services.py): each change also leaves an AuditLog row with its reason.
     audit_outcome = models.CharField(
         max_length=10, choices=AuditOutcome.choices, blank=True, default=AuditOutcome.PENDING
     )
@@ -292,32 +292,3 @@ class AuditDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()}: entry {self.entry_id} of report {self.report_id}"
-
-
-class AuditLog(models.Model):
-    """Who changed what, when, why, with the state before and after."""
-
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="audit_logs",
-    )
-    object_type = models.CharField(max_length=40)
-    object_id = models.CharField(max_length=40)
-    action = models.CharField(max_length=40)
-    reason = models.TextField(blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} #{self.object_id}"

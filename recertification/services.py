@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -16,12 +15,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.audit import log_action, snapshot
 from members.models import Credential
 
 from . import rules
-from .audit import log_action, snapshot
+from .audits import audit_select_on_submit
 from .models import Entry, EntryFile, Report, ReportCredential
 from .selectors import ScoredReport, scored_report, scored_reports, with_entry
+from .signals import report_submitted
 from .uploads import check_count, check_upload
 
 logger = logging.getLogger(__name__)
@@ -464,11 +465,9 @@ def report_submit(*, report: Report, member, agreed_on: dt.date, actor=None) -> 
         before=before,
         after={"status": report.status, "points_counted": scored.total, "agreed_on": agreed_on},
     )
-    from .staff import audit_select_on_submit  # staff builds on this module
-
-    # Before payments, because a fee of zero moves the report on at once.
+    # Before payments bill it (report_submitted), because a fee of zero moves the report on at once.
     audit_select_on_submit(report)
-    _hand_over_to_payments(report, actor or member)
+    report_submitted.send(sender=Report, report=report, actor=actor or member)
     report.refresh_from_db()
     return report
 
@@ -481,14 +480,6 @@ def _check_window(program: rules.Program, report: Report, on: dt.date) -> None:
             f"The {program.name} recertification application opens on {_fmt(opens)}. "
             "Keep entering your credits; you can submit from that day."
         )
-
-
-def _hand_over_to_payments(report: Report, actor) -> None:
-    try:
-        from payments.services import invoice_issue
-    except ImportError:  # the payments app can be left out of a deployment that bills elsewhere
-        return
-    invoice_issue(report=report, actor=actor)
 
 
 @transaction.atomic
@@ -509,7 +500,3 @@ def report_mark_paid(*, report: Report, actor=None) -> Report:
         after={"status": report.status},
     )
     return report
-
-
-def points(value: Decimal) -> str:
-    return rules.format_decimal(value)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import pages, rules, selectors, services
 from .forms import EntryForm, SubmissionForm, group_for_kind
 from .models import EntryFile
+from .transcript import render_transcript
 
 logger = logging.getLogger(__name__)
 
@@ -314,8 +315,6 @@ def _csv_safe(value) -> str:
 
 @login_required
 def report_transcript(request, pk: int):
-    from .transcript import render_transcript
-
     report = selectors.report_for_member(request.user, pk)
     scored = selectors.scored_report(report)
     pdf = render_transcript(scored, member=request.user)

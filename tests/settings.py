@@ -11,6 +11,8 @@ os.environ.setdefault("MEDIA_ROOT", "/tmp/recert-portal-test-media")
 
 from recert_portal.settings import *  # noqa: E402,F403
 
+# The load-data generator is tested too (tests/scale/test_generate_load_data.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 
-from members.permissions import ensure_staff_groups
+from backoffice.permissions import ensure_staff_groups
 from tests.factories import StaffFactory
 
 

@@ -97,7 +97,7 @@ def _invoice_prefix(settings):
 
 
 def staff_in(group: str, **kwargs):
-    from members.permissions import ensure_staff_groups
+    from backoffice.permissions import ensure_staff_groups
     from tests.factories import StaffFactory
 
     ensure_staff_groups()

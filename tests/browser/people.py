@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from members.lifecycle import certificate_issue
-from members.models import Certificate, Credential, User
+from lifecycle.models import Certificate
+from lifecycle.services import certificate_issue
+from members.models import Credential, User
 from payments.models import Invoice
 from recertification import services
 from recertification.models import Entry, Report

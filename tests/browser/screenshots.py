@@ -68,14 +68,15 @@ def configure(workdir: Path) -> None:
 def build_state() -> dict:
     from django.utils import timezone
 
-    from members.lifecycle import certificate_issue
-    from members.models import Certificate, Credential, User
-    from recertification import services, staff
-    from recertification.demo import add_entry
+    from demo.entries import add_entry
+    from lifecycle.models import Certificate
+    from lifecycle.services import certificate_issue
+    from members.models import Credential, User
+    from recertification import audits, services
     from recertification.models import Report
 
     # The audit draw at submission is random (tests pin it the same way): no audit in the pictures.
-    staff._random.randrange = lambda n: n - 1
+    audits._random.randrange = lambda n: n - 1
     today = timezone.localdate()
 
     # Member numbers are drawn at random; fixed ones keep the pictures the same from run to run.

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from backoffice import services as staff
 from payments.models import Invoice
 from payments.services import payment_record_check
-from recertification import services, staff
+from recertification import services
 from tests.factories import PASSWORD, EntryFactory, report_for
 
 NEW_YORK = ZoneInfo("America/New_York")

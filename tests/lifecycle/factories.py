@@ -8,7 +8,8 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from members.models import Certificate, ExtensionRequest, Notification
+from lifecycle.models import Certificate, ExtensionRequest
+from members.models import Notification
 from tests.factories import CredentialFactory, ReportFactory, UserFactory
 
 

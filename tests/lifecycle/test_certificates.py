@@ -9,9 +9,12 @@ import zlib
 import pytest
 from django.core.exceptions import ValidationError
 
-from members import certificates, lifecycle
-from members.models import VERIFICATION_ALPHABET, Certificate, Credential, Notification
-from recertification.models import AuditLog, Report
+from core.models import AuditLog
+from lifecycle import certificates
+from lifecycle import services as lifecycle
+from lifecycle.models import VERIFICATION_ALPHABET, Certificate
+from members.models import Credential, Notification
+from recertification.models import Report
 
 from .conftest import on, submitted
 

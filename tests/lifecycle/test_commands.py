@@ -7,7 +7,8 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from members import emails, lifecycle
+from lifecycle import services as lifecycle
+from members import emails
 from members.models import Credential, Notification
 from tests.factories import report_for
 

@@ -11,9 +11,9 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from members import lifecycle
+from core.models import AuditLog
+from lifecycle import services as lifecycle
 from members.models import Credential, Notification
-from recertification.models import AuditLog
 from tests.concurrency import postgres_only
 from tests.concurrency import run_together as _run_together
 from tests.factories import CredentialFactory, report_for

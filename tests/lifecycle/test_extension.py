@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from members import lifecycle
-from members.models import Credential, ExtensionRequest, Notification
+from core.models import AuditLog
+from lifecycle import services as lifecycle
+from lifecycle.models import ExtensionRequest
+from members.models import Credential, Notification
 from payments.models import Invoice
-from recertification.models import AuditLog
 from tests.factories import report_for
 
 from .conftest import namss_credits, on

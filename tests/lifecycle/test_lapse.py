@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 
-from members import lifecycle
+from core.models import AuditLog
+from lifecycle import services as lifecycle
 from members.models import Credential, Notification
-from recertification.models import AuditLog, Report
+from recertification.models import Report
 from tests.factories import report_for
 
 from .conftest import status_of, submitted

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from members import lifecycle
+from lifecycle import services as lifecycle
 from members.models import Notification
 from payments.models import Invoice
 from recertification.models import Report

@@ -4,8 +4,9 @@ import datetime as dt
 
 import pytest
 
+from core.models import AuditLog
 from members.models import Credential
-from recertification.models import AuditLog, Report
+from recertification.models import Report
 
 from .conftest import status_of, submitted
 

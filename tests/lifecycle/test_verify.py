@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from members import lifecycle
+from lifecycle import services as lifecycle
 from members.models import Credential
 
 from .conftest import on

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from backoffice import services as staff
 from members import emails
 from members.models import Notification
-from recertification import staff
 from tests.factories import StaffFactory
 from tests.staff.conftest import submitted_report
 

@@ -8,10 +8,11 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from core.models import AuditLog
 from payments import services
 from payments import stripe_gateway as gateway
 from payments.models import Invoice, Payment, StripeCustomer
-from recertification.models import AuditLog, Report
+from recertification.models import Report
 from tests.payments.conftest import authenticate_payment, collect_card
 from tests.payments.factories import InvoiceFactory
 

@@ -13,10 +13,11 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import AuditLog
 from payments import services
 from payments import stripe_gateway as gateway
 from payments.models import Invoice, Payment, StripeEvent
-from recertification.models import AuditLog, Report
+from recertification.models import Report
 from tests.factories import StaffFactory
 from tests.payments.factories import InvoiceFactory, ReportFactory, earlier_cycle
 

@@ -13,10 +13,11 @@ import pytest
 import stripe
 from django.test import Client
 
+from core.models import AuditLog
 from payments import services
 from payments import stripe_gateway as gateway
 from payments.models import Invoice, InvoiceCounter, Payment, StripeEvent
-from recertification.models import AuditLog, Report
+from recertification.models import Report
 from tests.concurrency import postgres_only, run_together
 from tests.factories import UserFactory
 from tests.payments.conftest import WEBHOOK_SECRET

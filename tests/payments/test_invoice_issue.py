@@ -10,9 +10,10 @@ import time_machine
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.models import AuditLog
 from payments import services
 from payments.models import Invoice, InvoiceCounter
-from recertification.models import AuditLog, ProgramSettings, Report
+from recertification.models import ProgramSettings, Report
 from tests.payments.factories import InvoiceFactory, ReportFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core.models import AuditLog
 from recertification import rules
-from recertification.models import AuditLog, Entry, Report
+from recertification.models import Entry, Report
 
 from .helpers import all_groups, engine_total, group_ids, group_of, shown_total, valid_post
 

@@ -137,8 +137,8 @@ def test_saving_an_entry_runs_a_constant_number_of_queries(client):
 
 def test_the_review_queue_index_covers_exactly_the_queue():
     """The partial index behind the queue's first page must name the statuses the queue shows."""
+    from backoffice.services import QUEUE_STATUSES
     from recertification.models import Report
-    from recertification.staff import QUEUE_STATUSES
 
     index = next(i for i in Report._meta.indexes if i.name == "report_review_queue")
     ((_, statuses),) = index.condition.children
@@ -154,7 +154,7 @@ def test_the_queue_row_checkbox_is_djangos_own_html(rf):
     """ReportAdmin renders the row checkbox without the widget; the HTML must not change."""
     from django.contrib import admin as django_admin
 
-    from recertification.admin import ReportAdmin
+    from backoffice.admin.reports import ReportAdmin
     from recertification.models import Report
 
     report = ReportFactory()

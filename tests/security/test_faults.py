@@ -22,10 +22,11 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
+from core.models import AuditLog
 from members.models import Credential, Notification
 from payments import stripe_gateway as gateway
 from payments.models import Invoice, Payment
-from recertification.models import AuditLog, Entry, EntryFile, Report
+from recertification.models import Entry, EntryFile, Report
 from recertification.views import NOT_SAVED, NOT_SUBMITTED
 from tests.factories import CredentialFactory
 from tests.payments.conftest import collect_card

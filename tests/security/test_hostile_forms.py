@@ -20,10 +20,10 @@ from django.utils.http import urlsafe_base64_encode
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backoffice.admin.reports import ACTIONS
 from members.models import Credential
 from payments.models import Invoice
 from recertification import rules
-from recertification.admin import ACTIONS
 from recertification.forms import group_for_kind
 from recertification.models import Report
 from tests.factories import EntryFactory
@@ -159,7 +159,7 @@ def test_the_extension_request_survives_generated_input(signed_in):
         fields = form_data({"report": ANYTHING}, data.draw)
         post_and_check(
             "extension request",
-            lambda: signed_in.post(reverse("members:extension"), fields),
+            lambda: signed_in.post(reverse("lifecycle:extension"), fields),
             accepted=NEVER,
         )
 

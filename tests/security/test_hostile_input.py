@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
+from core.models import AuditLog
 from members.models import User
-from recertification.models import AuditLog, Entry, Report
+from recertification.models import Entry, Report
 from tests.factories import CredentialFactory, UserFactory
 from tests.recertification.helpers import all_groups
 

@@ -24,14 +24,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import (
-    CommitteeRecord,
-    ExtensionRequest,
-    MembershipRecord,
-    Notification,
-)
+from core.models import AuditLog
+from lifecycle.models import ExtensionRequest
+from members.models import CommitteeRecord, MembershipRecord, Notification
 from payments.models import Payment, StripeCustomer, StripeEvent
-from recertification.models import AuditDecision, AuditLog, Entry, EntryFile, ProgramSettings
+from recertification.models import AuditDecision, Entry, EntryFile, ProgramSettings
 
 from .conftest import staff_in
 from .urlwalk import admin_routes_with_objects, member_routes_with_objects
@@ -70,8 +67,8 @@ def number(invoice):
 
 
 MEMBER_MATRIX: dict[str, Owned | Public] = {
-    "members:certificate_pdf": Owned("certificate"),
-    "members:certificate_badge": Owned("certificate"),
+    "lifecycle:certificate_pdf": Owned("certificate"),
+    "lifecycle:certificate_badge": Owned("certificate"),
     "recertification:entry_edit": Owned("entry", methods=("get", "post")),
     "recertification:entry_delete": Owned("entry", methods=("get", "post")),
     "recertification:file_download": Owned("file"),
@@ -187,9 +184,9 @@ MODEL_OBJECTS: dict[str, Callable[[dict], object]] = {
     "recertification.auditdecision": lambda w: AuditDecision.objects.create(
         report=w["report"], entry=w["entry"], decision="accepted", decided_at=timezone.now()
     ),
-    "recertification.auditlog": lambda w: AuditLog.objects.first(),
+    "core.auditlog": lambda w: AuditLog.objects.first(),
     "recertification.programsettings": lambda w: ProgramSettings.objects.first(),
-    "members.certificate": lambda w: w["certificate"],
+    "lifecycle.certificate": lambda w: w["certificate"],
     "members.notification": lambda w: Notification.objects.create(
         key="matrix:1",
         kind="lapsed",
@@ -198,7 +195,7 @@ MODEL_OBJECTS: dict[str, Callable[[dict], object]] = {
         subject="s",
         body_text="b",
     ),  # fmt: skip
-    "members.extensionrequest": lambda w: ExtensionRequest.objects.create(
+    "lifecycle.extensionrequest": lambda w: ExtensionRequest.objects.create(
         member=w["entry"].member,
         report=w["report"],
         requested_at=timezone.now(),

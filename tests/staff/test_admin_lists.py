@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from members.models import ExtensionRequest
+from lifecycle.models import ExtensionRequest
 from recertification.models import AuditDecision
 from tests.factories import CredentialFactory, EntryFactory, UserFactory, report_for
 
@@ -51,7 +51,7 @@ def add_extension():
     ("url", "add"),
     [
         ("/admin/recertification/auditdecision/", add_decision),
-        ("/admin/members/extensionrequest/", add_extension),
+        ("/admin/lifecycle/extensionrequest/", add_extension),
     ],
 )
 def test_rows_naming_a_report_do_not_query_per_row(administrator_client, url, add):

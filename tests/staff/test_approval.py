@@ -9,9 +9,11 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from backoffice import services as staff
+from core.models import AuditLog
 from members.models import Credential
-from recertification import services, staff
-from recertification.models import AuditLog, Entry, Report
+from recertification import services
+from recertification.models import Entry, Report
 from tests.staff.conftest import TODAY, credential_in, fill, submit, submitted_report
 
 pytestmark = pytest.mark.django_db

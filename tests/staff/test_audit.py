@@ -8,8 +8,10 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from recertification import staff
-from recertification.models import AuditDecision, AuditLog, ProgramSettings, Report
+from backoffice import services as staff
+from core.models import AuditLog
+from recertification import audits
+from recertification.models import AuditDecision, ProgramSettings, Report
 from tests.factories import EntryFileFactory, report_for
 from tests.staff.conftest import credential_in, fill, pay, submit, submitted_report
 
@@ -37,19 +39,19 @@ def under_audit(reviewer, entries=3) -> Report:
 
 def test_the_default_share_selected_on_submission_is_ten_percent():
     report = open_report()
-    assert staff.audit_rate("ipma-hr") == Decimal("0.100")
-    assert staff.audit_select_on_submit(report, draw="0.099") is True
+    assert audits.audit_rate("ipma-hr") == Decimal("0.100")
+    assert audits.audit_select_on_submit(report, draw="0.099") is True
     report.refresh_from_db()
     assert report.selected_for_audit
-    assert staff.audit_select_on_submit(open_report(), draw="0.100") is False
+    assert audits.audit_select_on_submit(open_report(), draw="0.100") is False
 
 
 def test_the_share_is_a_program_setting():
     ProgramSettings.objects.create(
         program="namss", recertification_fee=Decimal("175"), audit_rate=Decimal("0.5")
     )
-    assert staff.audit_select_on_submit(open_report("namss"), draw="0.45") is True
-    assert staff.audit_select_on_submit(open_report("ipma-hr"), draw="0.45") is False
+    assert audits.audit_select_on_submit(open_report("namss"), draw="0.45") is True
+    assert audits.audit_select_on_submit(open_report("ipma-hr"), draw="0.45") is False
 
 
 @pytest.mark.random_audits
@@ -61,14 +63,14 @@ def test_random_selection_picks_roughly_the_configured_share():
     picked = 0
     for _ in range(400):
         report.selected_for_audit = False
-        picked += staff.audit_select_on_submit(report)
+        picked += audits.audit_select_on_submit(report)
     assert 60 <= picked <= 140  # 100 expected; far outside this is a broken draw
 
 
 def test_random_selection_is_logged_and_the_member_is_told(django_capture_on_commit_callbacks):
     report = open_report()
     with django_capture_on_commit_callbacks(execute=True):
-        staff.audit_select_on_submit(report, draw="0")
+        audits.audit_select_on_submit(report, draw="0")
     log = AuditLog.objects.get(action="selected for audit")
     assert log.actor is None
     assert "Random selection" in log.reason
@@ -78,7 +80,7 @@ def test_random_selection_is_logged_and_the_member_is_told(django_capture_on_com
 
 def test_a_selected_report_asks_for_documents_once_it_is_paid():
     report = open_report()
-    staff.audit_select_on_submit(report, draw="0")
+    audits.audit_select_on_submit(report, draw="0")
     submit(report)
     report.refresh_from_db()
     assert report.status == S.PAYMENT_DUE

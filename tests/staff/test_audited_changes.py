@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.models import AuditLog
 from members.models import Credential, MembershipRecord
-from recertification.models import AuditLog, ProgramSettings
+from recertification.models import ProgramSettings
 from tests.factories import CredentialFactory, MembershipRecordFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +143,7 @@ def list_queries(client, url) -> int:
         "/admin/members/credential/",
         "/admin/members/user/?program=ipma-hr",
         "/admin/members/membershiprecord/",
-        "/admin/recertification/auditlog/",
+        "/admin/core/auditlog/",
     ],
 )
 def test_member_lists_run_a_constant_number_of_queries(administrator_client, url):

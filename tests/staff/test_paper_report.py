@@ -9,9 +9,10 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from backoffice import services as staff
+from core.models import AuditLog
 from members.models import Credential
-from recertification import staff
-from recertification.models import AuditLog, Entry, Report
+from recertification.models import Entry, Report
 from tests.factories import CredentialFactory, EntryFactory, report_for
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from members.permissions import STAFF_GROUPS, ensure_staff_groups
+from backoffice.permissions import STAFF_GROUPS, ensure_staff_groups
 from recertification.models import Report
 from tests.staff.conftest import invoice_of, submitted_report
 

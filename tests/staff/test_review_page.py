@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from recertification import staff
+from backoffice import services as staff
 from tests.factories import EntryFactory, EntryFileFactory, MembershipRecordFactory
 from tests.staff.conftest import invoice_of, submitted_report
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from recertification import staff
+from backoffice import services as staff
 from recertification.models import Report
 from tests.factories import ReportFactory, UserFactory
 from tests.staff.conftest import credential_in, fill, invoice_of, submit, submitted_report

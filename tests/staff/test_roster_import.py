@@ -7,9 +7,9 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from members import imports
+from backoffice import imports
+from core.models import AuditLog
 from members.models import CommitteeRecord, MembershipRecord
-from recertification.models import AuditLog
 from recertification.selectors import scored_report
 from tests.factories import CommitteeRecordFactory, MembershipRecordFactory, UserFactory, report_for
 from tests.staff.conftest import credential_in

@@ -1,0 +1,164 @@
+"""Load the demo members, staff and records. Safe to run again: nothing is duplicated."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from backoffice.permissions import ensure_staff_groups
+from demo.entries import load_demo_entries
+from members.models import CommitteeRecord, Credential, MembershipRecord, User
+
+DEMO_PASSWORD = "demo-portal"
+
+
+def _user(username: str, first: str, last: str, **extra) -> User:
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "email": f"{username}@demo.example.org",
+            "organization": extra.pop("organization", "City of Demo"),
+            "street": "100 Civic Center Plaza",
+            "city": "Springfield",
+            "state": "IL",
+            "postal_code": "62701",
+            "country": "United States",
+            **extra,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _credential(
+    holder: User, program: str, designation: str, start: dt.date, end: dt.date, **extra
+) -> Credential:
+    credential, _ = Credential.objects.get_or_create(
+        holder=holder,
+        designation=designation,
+        defaults={
+            "program": program,
+            "certified_since": extra.pop("certified_since", start),
+            "cycle_start": start,
+            "cycle_end": end,
+            **extra,
+        },
+    )
+    return credential
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo members (one per program, one lapsed), a reviewer, a finance user and an admin."
+    )
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        today = dt.date.today()
+        year = today.year
+
+        ipma = _user("ipma.member", "Jordan", "Alvarez", organization="City of Springfield HR")
+        _credential(
+            ipma,
+            "ipma-hr",
+            "IPMA-SCP",
+            dt.date(year - 1, 1, 1),
+            dt.date(year + 1, 12, 31),
+            certified_since=dt.date(year - 7, 1, 1),
+            status=Credential.Status.RENEW,
+            renewed_on=dt.date(year - 1, 1, 15),
+        )
+        for y in (year - 1, year):
+            MembershipRecord.objects.get_or_create(
+                member=ipma, kind="national", organization="", year=y
+            )
+        MembershipRecord.objects.get_or_create(
+            member=ipma, kind="chapter", organization="Illinois Chapter", year=year - 1
+        )
+        CommitteeRecord.objects.get_or_create(
+            member=ipma,
+            committee="Certification Committee",
+            year=year - 1,
+            defaults={"role": "member"},
+        )
+
+        namss = _user("namss.member", "Morgan", "Lee", organization="Regional Medical Center")
+        renewal_year = year if today < dt.date(year, 12, 2) else year + 1
+        namss_start = dt.date(renewal_year - 3, 12, 2)
+        namss_end = dt.date(renewal_year, 12, 1)
+        _credential(
+            namss,
+            "namss",
+            "CPCS",
+            namss_start,
+            namss_end,
+            certified_since=dt.date(renewal_year - 9, 6, 1),
+            status=Credential.Status.RENEW,
+            renewed_on=namss_start,
+        )
+        _credential(
+            namss,
+            "namss",
+            "CPMSM",
+            namss_start,
+            namss_end,
+            certified_since=dt.date(renewal_year - 3, 12, 2),
+            status=Credential.Status.NEW,
+        )
+
+        ihmm = _user("ihmm.member", "Casey", "Nguyen", organization="Acme Chemical")
+        _credential(
+            ihmm,
+            "ihmm",
+            "CHMM",
+            dt.date(year - 2, 3, 1),
+            dt.date(year + 3, 2, 28),
+            certified_since=dt.date(year - 12, 3, 1),
+            status=Credential.Status.RENEW,
+            renewed_on=dt.date(year - 2, 3, 1),
+        )
+
+        lapsed = _user("lapsed.member", "Riley", "Brooks", organization="County of Demo")
+        _credential(
+            lapsed,
+            "ipma-hr",
+            "IPMA-CP",
+            dt.date(year - 3, 1, 1),
+            dt.date(year - 1, 12, 31),
+            certified_since=dt.date(year - 9, 1, 1),
+            status=Credential.Status.LAPSED,
+        )
+
+        reviewer = _user("reviewer", "Robin", "Reviewer", is_staff=True)
+        finance = _user("finance", "Frances", "Finance", is_staff=True)
+        admin = _user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
+        self._groups(reviewer, finance, admin)
+
+        load_demo_entries(today=today)
+
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/")
+        )
+        self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
+        for username, role in [
+            ("ipma.member", "IPMA-HR member (IPMA-SCP)"),
+            ("namss.member", "NAMSS dual certificant (CPCS and CPMSM)"),
+            ("ihmm.member", "IHMM member (CHMM)"),
+            ("lapsed.member", "IPMA-HR member with a lapsed IPMA-CP"),
+            ("reviewer", "staff: reviewer"),
+            ("finance", "staff: finance"),
+            ("admin", "staff: administrator (superuser)"),
+        ]:
+            self.stdout.write(f"  {username:<15} {role}")
+
+    def _groups(self, reviewer: User, finance: User, admin: User) -> None:
+        groups = ensure_staff_groups()
+        reviewer.groups.add(groups["Reviewer"])
+        finance.groups.add(groups["Finance"])
+        admin.groups.add(groups["Administrator"])

@@ -1,0 +1,13 @@
+"""Activate NAMSS extensions whose fee is paid (new deadline 1 June) and email the members."""
+
+from lifecycle import services as lifecycle
+
+from ._lifecycle import LifecycleCommand
+
+
+class Command(LifecycleCommand):
+    help = (
+        "Activate NAMSS extensions whose fee is paid (new deadline 1 June) and email the members."
+    )
+    job = lifecycle.run_extensions
+    done = "extensions changed"

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "lifecycle"
+
+# Under /profile/, beside the members app's pages.
+urlpatterns = [
+    path("certificates/", views.certificates, name="certificates"),
+    path("certificates/<int:pk>/certificate.pdf", views.certificate_pdf, name="certificate_pdf"),
+    path("certificates/<int:pk>/badge.json", views.certificate_badge, name="certificate_badge"),
+    path("extension/", views.extension, name="extension"),
+    path("reinstatement/", views.reinstatement, name="reinstatement"),
+]

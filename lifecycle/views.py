@@ -1,0 +1,135 @@
+"""The member's lifecycle pages under /profile/: certificates (the list, the PDF and the Open Badges
+file; owner only, 404 otherwise), NAMSS extensions and reinstatement.
+
+Views are thin: fetch the member's own records, call lifecycle.services, render or redirect."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from members.models import Credential
+from recertification import selectors
+from recertification import services as recertification_services
+
+from . import certificates as documents
+from . import services as lifecycle
+from .models import Certificate
+
+
+def _certificate_of(member, pk: int) -> Certificate:
+    return get_object_or_404(
+        Certificate.objects.select_related("credential__holder"), pk=pk, credential__holder=member
+    )
+
+
+@login_required
+@require_GET
+def certificates(request: HttpRequest) -> HttpResponse:
+    # Queries: session, user, certificates with their credentials (one join).
+    items = list(
+        Certificate.objects.filter(credential__holder=request.user)
+        .select_related("credential")
+        .order_by("-valid_through", "-pk")
+    )
+    for item in items:
+        item.revoked = lifecycle.certificate_revoked(item)
+        item.verify_url = lifecycle.certificate_verify_url(item)
+    return render(
+        request, "members/certificates.html", {"certificates": items, "active": "certificates"}
+    )
+
+
+@login_required
+@require_GET
+def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = _certificate_of(request.user, pk)
+    response = HttpResponse(documents.certificate_pdf(certificate), content_type="application/pdf")
+    filename = f"{certificate.credential.designation}-certificate-{certificate.code}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def certificate_badge(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = _certificate_of(request.user, pk)
+    body = json.dumps(documents.badge_credential(certificate), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"{certificate.credential.designation}-badge-{certificate.code}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def extension(request: HttpRequest) -> HttpResponse:
+    """Request a NAMSS extension (half the required credits documented, until 1 December)."""
+    today = timezone.localdate()
+    if request.method == "POST":
+        try:
+            pk = int(request.POST.get("report", ""))
+        except ValueError:
+            pk = 0
+        report = selectors.report_for_member(request.user, pk)
+        try:
+            extension_obj = lifecycle.extension_request(
+                report=report, member=request.user, today=today
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                f"Your extension is requested. Pay the extension fee and your deadline moves to "
+                f"{extension_obj.new_deadline:%m/%d/%Y}.",
+            )
+        return redirect("lifecycle:extension")
+    recertification_services.reports_ensure_open(member=request.user)
+    terms = [
+        t
+        for t in (
+            lifecycle.extension_terms(scored.report, today=today, scored=scored)
+            for scored in selectors.current_reports(request.user)
+        )
+        if t is not None
+    ]
+    return render(
+        request, "recertification/extension.html", {"terms": terms, "active": "extension"}
+    )
+
+
+@login_required
+@require_GET
+def reinstatement(request: HttpRequest) -> HttpResponse:
+    """What a lapsed NAMSS certificant needs to reinstate within the grace period."""
+    today = timezone.localdate()
+    closed = list(
+        Credential.objects.filter(
+            holder=request.user,
+            status__in=[Credential.Status.LAPSED, Credential.Status.TERMINATED],
+        ).order_by("designation")
+    )
+    terms = [
+        t for t in (lifecycle.reinstatement_terms(c, today=today) for c in closed) if t is not None
+    ]
+    with_terms = {t.credential.pk for t in terms}
+    return render(
+        request,
+        "members/reinstatement.html",
+        {
+            "terms": terms,
+            "others": [c for c in closed if c.pk not in with_terms],
+            "active": "reinstatement",
+        },
+    )
