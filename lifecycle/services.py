@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.audit import log_action, snapshot
@@ -33,7 +33,6 @@ from payments.services import invoice_issue_extension
 from recertification import rules
 from recertification.fees import program_fees as fees_of
 from recertification.models import Report, ReportCredential
-from recertification.rules import namss
 from recertification.selectors import ScoredReport, auto_entries, score, scored_report
 
 from .models import Certificate, ExtensionRequest
@@ -44,19 +43,8 @@ OPEN = Credential.OPEN_STATUSES
 RS = Report.Status
 ONE_DAY = dt.timedelta(days=1)
 
-# Days before the deadline on which members with an unsubmitted report are reminded. Override
-# with settings.REMINDER_DAYS: a list for every program, or {program code: list, "default": list}.
-DEFAULT_REMINDER_DAYS: dict[str, tuple[int, ...]] = {
-    "ipma-hr": (180, 90, 30),
-    "namss": (180, 90, 30),
-    "ihmm": (180, 90, 30),
-}
-FALLBACK_REMINDER_DAYS = (180, 90, 30)
 # Days before an unpaid invoice's due date (0: on the due date). settings.INVOICE_REMINDER_DAYS.
 DEFAULT_INVOICE_REMINDER_DAYS = (14, 0)
-# Months after the lapse day before a lapsed credential is terminated, for programs whose
-# calendar does not say (NAMSS's does: `reinstatement_until`). IHMM decertifies after six months.
-GRACE_MONTHS: dict[str, int] = {"ihmm": 6}
 # A report in one of these states, submitted by the last day, holds its credential open.
 SUBMITTED_STATES = (RS.SUBMITTED, RS.PAYMENT_DUE, RS.IN_REVIEW, RS.AUDIT, RS.RETURNED)
 CLOSED_STATES = (
@@ -94,17 +82,15 @@ def _days_setting(name: str, value: Any) -> tuple[int, ...]:
 
 
 def reminder_days(program: str) -> tuple[int, ...]:
-    """Days before the deadline on which to remind, largest first."""
+    """Days before the deadline on which to remind, largest first: the program's declaration
+    (`Program.reminder_days`), unless settings.REMINDER_DAYS overrides it (a list for every
+    program, or {program code: list, "default": list})."""
     configured = getattr(settings, "REMINDER_DAYS", None)
+    declared = rules.get_program(program).reminder_days
     if isinstance(configured, dict):
-        value = configured.get(
-            program,
-            configured.get("default", DEFAULT_REMINDER_DAYS.get(program, FALLBACK_REMINDER_DAYS)),
-        )
-    elif configured:
-        value = configured
+        value = configured.get(program, configured.get("default", declared))
     else:
-        value = DEFAULT_REMINDER_DAYS.get(program, FALLBACK_REMINDER_DAYS)
+        value = configured or declared
     return _days_setting("REMINDER_DAYS", value)
 
 
@@ -236,8 +222,8 @@ def credential_deadlines(credential: Credential, *, extended: bool = False) -> D
     lapses_on = days.get("lapses_on", credential.cycle_end + ONE_DAY)
     if "reinstatement_until" in days:
         terminates_on = days["reinstatement_until"] + ONE_DAY
-    elif program.code in GRACE_MONTHS:
-        terminates_on = add_months(lapses_on, GRACE_MONTHS[program.code])
+    elif program.grace_months is not None:
+        terminates_on = add_months(lapses_on, program.grace_months)
     else:
         terminates_on = None
     extended = extended and "extension_until" in days
@@ -396,9 +382,7 @@ def _lapse_context(credential: Credential, report: Report | None, reason: str) -
     context["lapsed_on"] = max(deadlines.lapses_on, timezone.localdate())
     context["grace_until"] = deadlines.terminates_on - ONE_DAY if deadlines.terminates_on else None
     program = rules.get_program(credential.program)
-    context["reinstatement"] = "reinstatement_until" in program.deadlines_for(
-        deadlines.renewal_year
-    )
+    context["reinstatement"] = program.offers_reinstatement
     if context["reinstatement"]:
         fees, currency = program_fees(credential.program)
         context["recertification_fee"] = fees.get("recertification")
@@ -508,12 +492,26 @@ def terminate_reason(credential: Credential, today: dt.date) -> str | None:
     )
 
 
-def _terminating_programs() -> list[str]:
-    return [
-        p.code
-        for p in rules.programs()
-        if p.code in GRACE_MONTHS or any(d.code == "reinstatement_until" for d in p.deadlines)
-    ]
+def _termination_candidates(today: dt.date) -> Q:
+    """Lapsed credentials that may be due for termination on `today`, per program: only those
+    whose cycle ended at least the program's shortest grace period ago are read at all."""
+    wanted = Q(pk__in=[])
+    for program in rules.programs():
+        if program.terminates_lapsed:
+            wanted |= Q(
+                program=program.code,
+                cycle_end__lt=today - dt.timedelta(days=_shortest_grace_days(program)),
+            )
+    return wanted
+
+
+def _shortest_grace_days(program: rules.Program) -> int:
+    """A lower bound of the days from a cycle's end to its termination (cycles end by 31 December
+    of the renewal year; a month has at least 28 days)."""
+    days = program.deadlines_for(2001)
+    if "reinstatement_until" in days:
+        return max((days["reinstatement_until"] - dt.date(2001, 12, 31)).days, 0)
+    return 28 * (program.grace_months or 0)
 
 
 @transaction.atomic
@@ -548,12 +546,13 @@ def credential_terminate_if_due(*, credential_id: int, today: dt.date) -> bool:
 
 
 def run_terminate(*, today: dt.date) -> int:
-    """NAMSS: terminate after the grace period; IHMM: decertify six months after the lapse."""
-    candidates = Credential.objects.filter(
-        status=Credential.Status.LAPSED,
-        program__in=_terminating_programs(),
-        cycle_end__lt=today - dt.timedelta(days=150),
-    ).only("pk", "program", "cycle_end")
+    """Terminate lapsed credentials whose grace period is over (NAMSS: the reinstatement period of
+    its calendar; IHMM: six months after the lapse): each program's `grace_months` or calendar."""
+    candidates = (
+        Credential.objects.filter(status=Credential.Status.LAPSED)
+        .filter(_termination_candidates(today))
+        .only("pk", "program", "cycle_end")
+    )
     due = [
         c.pk
         for c in candidates
@@ -615,16 +614,15 @@ def extension_terms(
 ) -> ExtensionTerms | None:
     """The extension terms of a report, or None when its program has no extensions."""
     program = rules.get_program(report.program)
-    days = program.deadlines_for(report.cycle_end.year)
-    if "extension_request_until" not in days or "extension_until" not in days:
+    if not program.offers_extensions:
         return None
+    days = program.deadlines_for(report.cycle_end.year)
     scored = scored or scored_report(report)
     credentials = scored.credentials
     designations = sorted(c.designation for c in credentials)
     first_dual = any(c.first_dual_cycle for c in credentials) and len(credentials) > 1
     requirement = program.requirement_for(designations, first_dual)
-    # Only NAMSS has extensions (its calendar alone has their dates): the rulebook says how much.
-    needed = namss.extension_credits_needed(designations, first_dual_cycle=first_dual)
+    needed = program.extension_credits_needed(designations, first_dual)
     fees, currency = program_fees(report.program)
     existing = live_extension(report)
     terms = ExtensionTerms(

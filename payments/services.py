@@ -191,13 +191,21 @@ def _recertification_terms(
     report: Report, *, issued_on: dt.date, submitted_on: dt.date
 ) -> dict[str, Any]:
     """Kind, lines and dates of a report's invoice, from the program's fees and calendar."""
-    program = report.program
+    program = rules.get_program(report.program)
     credentials = list(report.credentials.all())
-    designations = " + ".join(sorted(c.designation for c in credentials)) or program
-    fees = program_fees(program)
-    calendar = rules.deadlines(program, report.cycle_end.year)
+    designations = " + ".join(sorted(c.designation for c in credentials)) or program.name
+    fees = program_fees(program.code)
+    calendar = program.deadlines_for(report.cycle_end.year)
     extension = _extension_granted(report)
     cycle = f"{report.cycle_start:%m/%d/%Y}–{report.cycle_end:%m/%d/%Y}"
+    on_time = calendar.get("on_time_until")
+    extended_until = calendar.get("extension_until") if extension else None
+    # A paper report staff record for a lapsed credential reinstates it.
+    lapsed = report.is_paper and any(c.status == Credential.Status.LAPSED for c in credentials)
+    # A report staff accepted is billed at least its recertification fee, whatever the calendar.
+    due = program.fees_due(
+        report.cycle_end.year, submitted_on, extension_granted=extension, lapsed=lapsed
+    ) or ["recertification"]
     lines = [
         Line(
             "recertification",
@@ -206,22 +214,10 @@ def _recertification_terms(
         )
     ]
     kind = Invoice.Kind.RECERTIFICATION
-    on_time = calendar.get("on_time_until")
-    extended_until = calendar.get("extension_until") if extension else None
-    reinstating = (
-        report.is_paper
-        and any(c.status == Credential.Status.LAPSED for c in credentials)
-        and fees.reinstatement > ZERO
-    )
-    if reinstating:
+    if "reinstatement" in due and fees.reinstatement > ZERO:
         kind = Invoice.Kind.REINSTATEMENT
         lines.append(Line("reinstatement", "Reinstatement fee", fees.reinstatement))
-    elif (
-        fees.late > ZERO
-        and on_time is not None
-        and submitted_on > on_time
-        and not (extended_until and submitted_on <= extended_until)
-    ):
+    if "late" in due and fees.late > ZERO:
         lines.append(Line("late", f"Late fee (submitted after {on_time:%m/%d/%Y})", fees.late))
 
     payable_from = max(issued_on, calendar.get("invoice_payable_from", issued_on))

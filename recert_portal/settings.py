@@ -312,8 +312,10 @@ INVOICE_NUMBER_PREFIX = env_str("INVOICE_NUMBER_PREFIX", "RC-")
 
 # --- Lifecycle: reminders, verification, digital badges -------------------------------------------
 
-# Days before a cycle's deadline on which reminders go out while the report is not submitted.
-REMINDER_DAYS = env_list("REMINDER_DAYS", ["180", "90", "30"])
+# Days before a cycle's deadline on which reminders go out while the report is not submitted:
+# each program declares its own (`reminder_days` in recertification/rules/); set this to override
+# them all.
+REMINDER_DAYS = env_list("REMINDER_DAYS", [])
 INVOICE_REMINDER_DAYS = env_list("INVOICE_REMINDER_DAYS", ["14", "0"])
 VERIFY_RATE_LIMIT = env_int("VERIFY_RATE_LIMIT", 30, minimum=1)
 VERIFY_RATE_WINDOW = env_int("VERIFY_RATE_WINDOW_SECONDS", 600, minimum=60)

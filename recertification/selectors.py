@@ -18,16 +18,6 @@ from members.models import CommitteeRecord, Credential, MembershipRecord
 from . import rules
 from .models import Entry, EntryFile, Report
 
-# Staff records that add IPMA-HR points automatically: (record, value) -> kind.
-AUTO_MEMBERSHIP_KINDS = {
-    MembershipRecord.Kind.NATIONAL: "ipma.membership.national",
-    MembershipRecord.Kind.CHAPTER: "ipma.membership.chapter",
-}
-AUTO_COMMITTEE_KINDS = {
-    CommitteeRecord.Role.CHAIR: "ipma.leadership.committee_chair",
-    CommitteeRecord.Role.MEMBER: "ipma.leadership.committee_member",
-}
-
 
 @dataclass
 class AutoEntry:
@@ -145,28 +135,26 @@ def activity_for(entry: Entry) -> rules.Activity:
 
 
 def auto_entries(program: rules.Program, memberships, committees) -> list[AutoEntry]:
-    known = {k.code for k in program.kinds if k.auto_populated}
+    """The lines staff records add by themselves, where the program declares a kind for them
+    (`Kind.auto_from`: IPMA-HR national and chapter membership, IPMA-HR committee service)."""
     found: list[AutoEntry] = []
     for record in memberships:
-        kind = AUTO_MEMBERSHIP_KINDS.get(record.kind)
-        if kind in known:
-            organization = record.organization or "IPMA-HR"
+        kind = program.auto_kind("membership", record.kind)
+        if kind is not None:
             found.append(
                 AutoEntry(
-                    kind,
+                    kind.code,
                     record.year,
-                    organization,
+                    record.organization or program.name,
                     f"{record.get_kind_display()} {record.year}",
-                    program.kind(kind).category,
+                    kind.category,
                 )
             )
     for record in committees:
-        kind = AUTO_COMMITTEE_KINDS.get(record.role)
-        if kind in known:
+        kind = program.auto_kind("committee", record.role)
+        if kind is not None:
             found.append(
-                AutoEntry(
-                    kind, record.year, "IPMA-HR", record.committee, program.kind(kind).category
-                )
+                AutoEntry(kind.code, record.year, program.name, record.committee, kind.category)
             )
     return sorted(found, key=lambda a: (a.year, a.kind))
 

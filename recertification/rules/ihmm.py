@@ -160,6 +160,8 @@ PROGRAM = Program(
     kinds=KINDS,
     requirements=(Requirement(100, label="CHMM"),),
     point_names=("CMP", "CMPs"),
+    # A lapsed CHMM is decertified six months after the lapse (RULES.md).
+    grace_months=6,
     fees=(
         Fee(
             "recertification",

@@ -275,6 +275,7 @@ KINDS = (
         unique_per=_ONE_A_YEAR_PER_ORGANIZATION,
         caps=(Cap(6),),
         auto_populated=True,
+        auto_from="membership:national",
         member_entry=False,
         description="Auto Populated for Indiv/Chapter Members Only.",
     ),
@@ -287,6 +288,7 @@ KINDS = (
         unique_per=_ONE_A_YEAR_PER_ORGANIZATION,
         caps=(Cap(3),),
         auto_populated=True,
+        auto_from="membership:chapter",
         member_entry=False,
         description="Auto Populated.",
     ),
@@ -336,6 +338,7 @@ KINDS = (
         unique_per=_ONE_A_YEAR_PER_ORGANIZATION,
         short="Committee Chair",
         auto_populated=True,
+        auto_from="committee:chair",
         description="IPMA-HR committees are added automatically; enter other associations' "
         "committees yourself.",
     ),
@@ -348,6 +351,7 @@ KINDS = (
         unique_per=_ONE_A_YEAR_PER_ORGANIZATION,
         short="Committee Membership",
         auto_populated=True,
+        auto_from="committee:member",
         description="IPMA-HR committees are added automatically; enter other associations' "
         "committees yourself.",
     ),

@@ -471,7 +471,8 @@ class Kind:
     `requires` lists the scoring fields besides date/year that must not be blank (organization,
     group). `unique_per` names the fields two entries of the kind may not share (the same
     membership year for the same organization). `auto_populated` kinds are added from staff
-    records; `member_entry` False keeps them out of the member's drop-down.
+    records: `auto_from` names which ("membership:national", "committee:chair": the record and its
+    kind or role); `member_entry` False keeps them out of the member's drop-down.
     """
 
     code: str
@@ -486,6 +487,7 @@ class Kind:
     requires: tuple[str, ...] = ()
     description: str = ""
     auto_populated: bool = False
+    auto_from: str = ""
     member_entry: bool = True
     uploads: Uploads = NO_UPLOADS
     unique_per: tuple[str, ...] = ()
@@ -493,6 +495,10 @@ class Kind:
 
     def __post_init__(self) -> None:
         where = f"Kind {self.code!r}"
+        if self.auto_from and (not self.auto_populated or self.auto_from.count(":") != 1):
+            raise ValueError(
+                f"{where}: auto_from names a staff record as 'record:value' on an auto_populated kind"
+            )
         if any(name not in CAP_DIMENSIONS for name in self.unique_per):
             raise ValueError(f"{where}: unique_per may name only {CAP_DIMENSIONS}")
         if not self.code or not self.label or not self.unit:
@@ -774,6 +780,15 @@ class Program:
 
     `point_names` is the singular and plural of what is counted ("point", "CMP", "credit").
     `one_credential_per_report` rejects a report on several designations at once (IPMA-HR).
+
+    The rest of the program's policy, read by the lifecycle, payments and the pages:
+    `deadlines` is its calendar (codes the portal knows: application_opens, on_time_until,
+    extension_request_until, late_until, lapses_on, extension_until, reinstatement_until,
+    invoice_payable_from); `fees` its default fees (staff may change the amounts);
+    `reminder_days` the days before the deadline on which members are reminded;
+    `grace_months` the months after a lapse before the credential is terminated, for a calendar
+    without `reinstatement_until`; `extension_share` the share of the required credits whose
+    certificates an extension request must include (None: no extensions).
     """
 
     code: str
@@ -790,9 +805,24 @@ class Program:
     one_credential_per_report: bool = False
     summary: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    reminder_days: tuple[int, ...] = (180, 90, 30)
+    grace_months: int | None = None
+    extension_share: Decimal | None = None
 
     def __post_init__(self) -> None:
         where = f"Program {self.code!r}"
+        if not self.reminder_days or any(d < 0 for d in self.reminder_days):
+            raise ValueError(f"{where}: reminder_days lists at least one day, none negative")
+        object.__setattr__(
+            self, "reminder_days", tuple(sorted(set(self.reminder_days), reverse=True))
+        )
+        if self.grace_months is not None and self.grace_months < 1:
+            raise ValueError(f"{where}: grace_months is a positive number of months")
+        if self.extension_share is not None:
+            share = to_decimal(self.extension_share, "extension_share")
+            if not 0 < share <= 1:
+                raise ValueError(f"{where}: extension_share is a share in (0, 1]")
+            object.__setattr__(self, "extension_share", share)
         object.__setattr__(self, "credentials", MappingProxyType(dict(self.credentials)))
         if not self.credentials:
             raise ValueError(f"{where} needs at least one credential")
@@ -947,6 +977,75 @@ class Program:
     def deadlines_for(self, renewal_year: int) -> dict[str, dt.date]:
         """The calendar of a renewal year: deadline code -> date."""
         return {d.code: d.on(renewal_year) for d in self.deadlines}
+
+    @cached_property
+    def _deadline_codes(self) -> frozenset[str]:
+        return frozenset(d.code for d in self.deadlines)
+
+    @property
+    def offers_extensions(self) -> bool:
+        """Members may request an extension of their deadline (for a fee)."""
+        wanted = {"extension_request_until", "extension_until"}
+        return self.extension_share is not None and wanted <= self._deadline_codes
+
+    @property
+    def offers_reinstatement(self) -> bool:
+        """A lapsed credential may be reinstated within a grace period (`reinstatement_until`)."""
+        return "reinstatement_until" in self._deadline_codes
+
+    @property
+    def terminates_lapsed(self) -> bool:
+        """A lapsed credential is terminated once its grace period is over."""
+        return self.offers_reinstatement or self.grace_months is not None
+
+    def extension_credits_needed(
+        self, credentials: Iterable[str], first_dual_cycle: bool = False
+    ) -> Decimal:
+        """Credits whose certificates an extension request must include (NAMSS: half)."""
+        if self.extension_share is None:
+            raise ValueError(f"{self.name} has no extensions.")
+        total = Decimal(self.requirement_for(credentials, first_dual_cycle).total)
+        return total * self.extension_share
+
+    def auto_kind(self, record: str, value: str) -> Kind | None:
+        """The automatic kind a staff record adds ("membership", "national"), if the program has one."""
+        return self._auto_kinds.get(f"{record}:{value}")
+
+    @cached_property
+    def _auto_kinds(self) -> dict[str, Kind]:
+        return {k.auto_from: k for k in self.kinds if k.auto_from}
+
+    def fees_due(
+        self,
+        renewal_year: int,
+        on: dt.date,
+        *,
+        extension_granted: bool = False,
+        lapsed: bool = False,
+    ) -> list[str]:
+        """Fee codes due for a report submitted on `on` for renewal year Y, by the calendar.
+
+        Nothing before the application opens; the recertification fee alone up to the on-time
+        deadline (or the extended one, with an extension); the late fee after it, to `late_until`;
+        after that, or for a lapsed credential, the reinstatement fee within the grace period and
+        nothing once it is over (the credential must be earned again). The extension fee is billed
+        when an extension is requested, not here.
+        """
+        days = self.deadlines_for(renewal_year)
+        opens, on_time = days.get("application_opens"), days.get("on_time_until")
+        late_until, until = days.get("late_until"), days.get("reinstatement_until")
+        extended_until = days.get("extension_until") if extension_granted else None
+        if opens is not None and on < opens:
+            return []
+        if extended_until is not None and on <= extended_until:
+            return ["recertification"]
+        if lapsed or (until is not None and late_until is not None and on > late_until):
+            if until is not None and on > until:
+                return []
+            return ["recertification", "reinstatement"]
+        if on_time is not None and on > on_time:
+            return ["recertification", "late"]
+        return ["recertification"]
 
     def requirement_descriptions(self) -> list[tuple[str, str]]:
         """(label, text) for each requirement, for the public list."""

@@ -127,6 +127,8 @@ PROGRAM = Program(
         ),
     ),
     point_names=("credit", "credits"),
+    # An extension request includes CE certificates for half the credits required (seed 002).
+    extension_share=Decimal("0.5"),
     fees=(
         Fee(
             "recertification",
@@ -182,20 +184,3 @@ def submission_status(renewal_year: int, on: dt.date, *, extension_granted: bool
     if on <= days["reinstatement_until"]:
         return "reinstatement"
     return "closed"
-
-
-def fees_due(renewal_year: int, on: dt.date, *, extension_granted: bool = False) -> list[str]:
-    """Fee codes due for a submission on `on` (the extension fee is charged when it is granted)."""
-    status = submission_status(renewal_year, on, extension_granted=extension_granted)
-    if status == "late":
-        return ["recertification", "late"]
-    if status == "reinstatement":
-        return ["recertification", "reinstatement"]
-    if status in ("on_time", "extended"):
-        return ["recertification"]
-    return []
-
-
-def extension_credits_needed(credentials: list[str], *, first_dual_cycle: bool = False) -> Decimal:
-    """Credits whose certificates an extension request must include: half the total required."""
-    return Decimal(PROGRAM.requirement_for(credentials, first_dual_cycle).total) / 2

@@ -159,7 +159,7 @@ def test_the_calendar_of_a_renewal_year():
 )
 def test_submission_status_and_fees_follow_the_calendar(day, extension, status, fees):
     assert namss.submission_status(2022, day, extension_granted=extension) == status
-    assert namss.fees_due(2022, day, extension_granted=extension) == fees
+    assert namss.PROGRAM.fees_due(2022, day, extension_granted=extension) == fees
 
 
 def test_fees_default_to_the_faq_amounts():
@@ -176,8 +176,8 @@ def test_fees_default_to_the_faq_amounts():
 
 
 def test_an_extension_needs_certificates_for_half_the_required_credits():
-    assert namss.extension_credits_needed(["CPCS"]) == 15
-    assert namss.extension_credits_needed(["CPCS", "CPMSM"]) == Decimal("22.5")
+    assert namss.PROGRAM.extension_credits_needed(["CPCS"]) == 15
+    assert namss.PROGRAM.extension_credits_needed(["CPCS", "CPMSM"]) == Decimal("22.5")
 
 
 def test_the_ce_form_asks_for_the_faq_fields():
