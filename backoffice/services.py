@@ -26,8 +26,10 @@ from core.audit import log_action, snapshot
 from core.models import AuditLog
 from lifecycle.services import certificate_issue
 from members.models import CommitteeRecord, Credential, MembershipRecord
+from payments.checks import payment_record_check
+from payments.invoices import PaymentError, invoice_issue
 from payments.models import Invoice
-from payments.services import PaymentError, invoice_cancel, invoice_issue, payment_record_check
+from payments.settlement import invoice_cancel
 from recertification import rules
 from recertification.audits import (
     EMAIL_APPROVED,

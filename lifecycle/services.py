@@ -28,8 +28,8 @@ from django.utils import timezone
 from core.audit import log_action, snapshot
 from members import emails
 from members.models import CommitteeRecord, Credential, MembershipRecord, Notification, User
+from payments.invoices import invoice_issue_extension
 from payments.models import Invoice
-from payments.services import invoice_issue_extension
 from recertification import rules
 from recertification.fees import program_fees as fees_of
 from recertification.models import Report, ReportCredential

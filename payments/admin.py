@@ -18,7 +18,7 @@ from django.utils.html import format_html
 
 from core.admin_helpers import ReadOnlyAdminMixin
 
-from . import pdf, selectors, services
+from . import checks, invoices, pdf, refunds, selectors, settlement, webhooks
 from . import stripe_gateway as gateway
 from .forms import CheckPaymentForm, ReasonForm, RefundForm
 from .models import Invoice, InvoiceLine, Payment, StripeCustomer, StripeEvent
@@ -169,7 +169,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 and request.user.has_perm("payments.change_invoice"),
                 "can_refund": invoice.status == Invoice.Status.PAID
                 and not invoice.is_correction
-                and services.can_refund(request.user),
+                and refunds.can_refund(request.user),
             }
         return super().change_view(request, object_id, form_url, extra)
 
@@ -218,10 +218,10 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         form = ReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                correction = services.invoice_cancel(
+                correction = settlement.invoice_cancel(
                     invoice=invoice, actor=request.user, reason=form.cleaned_data["reason"]
                 )
-            except services.PaymentError as exc:
+            except invoices.PaymentError as exc:
                 form.add_error(None, str(exc))
             else:
                 self.message_user(
@@ -236,17 +236,17 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def refund_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         invoice = self._invoice(request, pk)
-        if not services.can_refund(request.user):
+        if not refunds.can_refund(request.user):
             raise PermissionDenied
         form = RefundForm(request.POST or None, invoice=invoice)
         if request.method == "POST" and form.is_valid():
             try:
-                correction = services.payment_refund(
+                correction = refunds.payment_refund(
                     payment=form.cleaned_data["payment"],
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
                 )
-            except (services.PaymentError, gateway.GatewayError) as exc:
+            except (invoices.PaymentError, gateway.GatewayError) as exc:
                 form.add_error(None, getattr(exc, "user_message", None) or str(exc))
             else:
                 self.message_user(
@@ -269,7 +269,7 @@ def record_check(model_admin, request: HttpRequest, invoice: Invoice | None) -> 
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            payment = services.payment_record_check(
+            payment = checks.payment_record_check(
                 invoice=form.invoice,
                 number=data["check_number"],
                 check_date=data["check_date"],
@@ -277,7 +277,7 @@ def record_check(model_admin, request: HttpRequest, invoice: Invoice | None) -> 
                 received_on=data["received_on"],
                 actor=request.user,
             )
-        except services.PaymentError as exc:
+        except invoices.PaymentError as exc:
             form.add_error(None, str(exc))
         else:
             model_admin.message_user(
@@ -346,7 +346,7 @@ class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         done = 0
         for row in queryset.filter(status=StripeEvent.Status.FAILED):
-            row = services.stripe_event_process(event=row.payload)
+            row = webhooks.stripe_event_process(event=row.payload)
             done += row.status != StripeEvent.Status.FAILED
         self.message_user(request, f"{done} event(s) processed.", messages.INFO)
 

@@ -6,7 +6,7 @@ from django.dispatch import receiver
 
 from recertification.signals import report_submitted
 
-from .services import invoice_issue
+from .invoices import invoice_issue
 
 
 @receiver(report_submitted, dispatch_uid="payments.invoice_on_submission")

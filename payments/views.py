@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import pdf, selectors, services
+from . import card, invoices, pdf, selectors, settlement, webhooks
 from . import stripe_gateway as gateway
 from .models import Invoice, Payment, StripeEvent
 
@@ -135,7 +135,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
     context["card_configured"] = gateway.is_configured()
     if context["payable_now"] and context["card_configured"]:
         try:
-            setup = services.card_setup_start(invoice=invoice, member=request.user)
+            setup = card.card_setup_start(invoice=invoice, member=request.user)
         except gateway.GatewayError as exc:
             context["card_error"] = exc.user_message
         else:
@@ -155,7 +155,7 @@ def _pay_post(request: HttpRequest, invoice: Invoice) -> HttpResponse:
         messages.error(request, "Please enter your card details.")
         return redirect(pay_url)
     try:
-        outcome = services.payment_card_charge(
+        outcome = card.payment_card_charge(
             invoice=invoice, member=request.user, setup_intent_id=setup_intent
         )
     except gateway.CardDeclined as exc:
@@ -168,10 +168,10 @@ def _pay_post(request: HttpRequest, invoice: Invoice) -> HttpResponse:
     except gateway.GatewayError as exc:
         messages.error(request, exc.user_message)
         return redirect(pay_url)
-    except services.AlreadyPaid as exc:
+    except invoices.AlreadyPaid as exc:
         messages.info(request, str(exc))
         return redirect(invoice)
-    except services.PaymentError as exc:
+    except invoices.PaymentError as exc:
         messages.error(request, str(exc))
         return redirect(pay_url)
 
@@ -237,7 +237,9 @@ def pay_return(request: HttpRequest, number: str) -> HttpResponse:
     )
     try:
         payment = (
-            services.payment_confirm_from_stripe(payment_intent_id=payment.stripe_payment_intent_id)
+            settlement.payment_confirm_from_stripe(
+                payment_intent_id=payment.stripe_payment_intent_id
+            )
             or payment
         )
     except gateway.GatewayError as exc:
@@ -255,7 +257,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except gateway.BadSignature as exc:
         logger.warning("Stripe webhook refused: %s", exc)
         return HttpResponse("bad signature", status=400, content_type="text/plain")
-    row = services.stripe_event_process(event=event)
+    row = webhooks.stripe_event_process(event=event)
     if row.status == StripeEvent.Status.FAILED:
         # Stripe delivers the event again later; the stored row keeps the error for staff.
         return HttpResponse("failed, retry later", status=500, content_type="text/plain")

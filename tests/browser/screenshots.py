@@ -148,8 +148,8 @@ def pay_ihmm_by_check() -> None:
     from django.utils import timezone
 
     from members.models import User
+    from payments.checks import payment_record_check
     from payments.models import Invoice
-    from payments.services import payment_record_check
 
     invoice = Invoice.objects.get(member__username="ihmm.member", status="open")
     payment_record_check(

@@ -9,8 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from backoffice import services as staff
+from payments.checks import payment_record_check
 from payments.models import Invoice
-from payments.services import payment_record_check
 from recertification import services
 from tests.factories import PASSWORD, EntryFactory, report_for
 

@@ -119,7 +119,7 @@ def test_an_open_report_with_points_does_not_hold_the_credential(run, credential
 
 
 def test_an_unpaid_invoice_lapses_the_credential_once_it_is_overdue(run, at, credential_in):
-    from payments.services import invoice_issue
+    from payments.invoices import invoice_issue
 
     credential = credential_in("ipma-hr")
     report = submitted(credential, dt.date(2026, 12, 20), status=Report.Status.SUBMITTED)
@@ -136,8 +136,8 @@ def test_an_unpaid_invoice_lapses_the_credential_once_it_is_overdue(run, at, cre
 
 
 def test_a_paid_invoice_keeps_the_credential_open_for_review(run, at, credential_in):
+    from payments.invoices import invoice_issue
     from payments.models import Invoice
-    from payments.services import invoice_issue
 
     credential = credential_in("ipma-hr")
     report = submitted(credential, dt.date(2026, 6, 1), status=Report.Status.SUBMITTED)

@@ -133,7 +133,7 @@ def test_bad_reminder_days_are_refused(settings):
 
 @pytest.fixture
 def invoice(at, credential_in):
-    from payments.services import invoice_issue
+    from payments.invoices import invoice_issue
 
     credential = credential_in("ipma-hr")
     report = submitted(credential, dt.date(2026, 6, 1), status=Report.Status.SUBMITTED)
@@ -166,7 +166,7 @@ def test_a_paid_invoice_gets_no_reminder(run, invoice):
 
 
 def test_an_invoice_not_yet_payable_is_not_reminded(run, at, credential_in):
-    from payments.services import invoice_issue
+    from payments.invoices import invoice_issue
 
     credential = credential_in("ipma-hr")
     report = submitted(credential, dt.date(2026, 1, 10), status=Report.Status.SUBMITTED)

@@ -33,7 +33,7 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, report, actor=None, today=None, **kwargs):
-        from payments.services import invoice_issue
+        from payments.invoices import invoice_issue
 
         return invoice_issue(report=report, actor=actor, today=today)
 

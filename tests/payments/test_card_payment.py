@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from core.models import AuditLog
-from payments import services
+from payments import card, settlement
 from payments import stripe_gateway as gateway
 from payments.models import Invoice, Payment, StripeCustomer
 from recertification.models import Report
@@ -129,7 +129,7 @@ def test_a_declined_card_shows_why_and_the_member_can_try_again(member_client, m
 
 def test_the_declined_test_payment_method_is_refused_at_charge_time(member, stripe_on):
     invoice = InvoiceFactory(report__member=member)
-    payment = services.payment_intent_for(
+    payment = card.payment_intent_for(
         invoice=invoice, member=member, payment_method="pm_card_chargeCustomerFail"
     )
 
@@ -138,7 +138,7 @@ def test_the_declined_test_payment_method_is_refused_at_charge_time(member, stri
 
     assert declined.value.code == "card_declined"
     assert (
-        services.payment_confirm_from_stripe(
+        settlement.payment_confirm_from_stripe(
             payment_intent_id=payment.stripe_payment_intent_id
         ).status
         == Payment.Status.FAILED

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditLog
-from payments import services
+from payments import card, checks, invoices, refunds, settlement
 from payments import stripe_gateway as gateway
 from payments.models import Invoice, Payment, StripeEvent
 from recertification.models import Report
@@ -33,7 +33,7 @@ def late_namss_invoice(member):
     report = ReportFactory(
         member=member, program="namss", submitted_at=submitted(dt.date(2026, 12, 5))
     )
-    return services.invoice_issue(report=report, today=dt.date(2026, 12, 5))
+    return invoices.invoice_issue(report=report, today=dt.date(2026, 12, 5))
 
 
 def test_staff_record_a_check_and_the_invoice_is_paid(
@@ -107,7 +107,7 @@ def test_namss_a_check_dated_on_time_waives_the_late_fee(late_namss_invoice, fin
     late = invoice.lines.get(fee_code="late").amount
     assert invoice.on_time_until == dt.date(2026, 12, 1)
 
-    payment = services.payment_record_check(
+    payment = checks.payment_record_check(
         invoice=invoice,
         number="2001",
         check_date=dt.date(2026, 12, 1),
@@ -133,15 +133,15 @@ def test_namss_a_check_dated_after_the_deadline_must_include_the_late_fee(
     invoice = late_namss_invoice
     late = invoice.lines.get(fee_code="late").amount
 
-    with pytest.raises(services.PaymentError):
-        services.payment_record_check(
+    with pytest.raises(invoices.PaymentError):
+        checks.payment_record_check(
             invoice=invoice,
             number="2002",
             check_date=dt.date(2026, 12, 2),
             amount=invoice.total - late,
             actor=finance,
         )
-    payment = services.payment_record_check(
+    payment = checks.payment_record_check(
         invoice=invoice,
         number="2002",
         check_date=dt.date(2026, 12, 2),
@@ -155,7 +155,7 @@ def test_refunding_a_check_is_recorded_and_issues_the_cancelling_invoice(
     finance_client, finance, member
 ):
     invoice = InvoiceFactory(report__member=member)
-    payment = services.payment_record_check(
+    payment = checks.payment_record_check(
         invoice=invoice, number="3", check_date=dt.date(2026, 11, 1), amount="150", actor=finance
     )
 
@@ -177,16 +177,14 @@ def test_refunding_a_check_is_recorded_and_issues_the_cancelling_invoice(
 
 def test_refunding_a_card_payment_goes_through_stripe(member, finance, stripe_on):
     invoice = InvoiceFactory(report__member=member)
-    payment = services.payment_intent_for(
-        invoice=invoice, member=member, payment_method="pm_card_visa"
-    )
+    payment = card.payment_intent_for(invoice=invoice, member=member, payment_method="pm_card_visa")
     gateway.payment_intent_confirm(payment.stripe_payment_intent_id, idempotency_key="r")
-    payment = services.payment_confirm_from_stripe(
+    payment = settlement.payment_confirm_from_stripe(
         payment_intent_id=payment.stripe_payment_intent_id
     )
     assert payment.status == Payment.Status.CONFIRMED
 
-    correction = services.payment_refund(payment=payment, actor=finance, reason="Duplicate report")
+    correction = refunds.payment_refund(payment=payment, actor=finance, reason="Duplicate report")
 
     payment.refresh_from_db()
     assert payment.status == Payment.Status.REFUNDED
@@ -194,7 +192,7 @@ def test_refunding_a_card_payment_goes_through_stripe(member, finance, stripe_on
     assert correction.cancels == invoice
     # A replayed success event afterwards changes nothing.
     assert (
-        services.payment_confirm_from_stripe(
+        settlement.payment_confirm_from_stripe(
             payment_intent_id=payment.stripe_payment_intent_id
         ).status
         == Payment.Status.REFUNDED
@@ -203,7 +201,7 @@ def test_refunding_a_card_payment_goes_through_stripe(member, finance, stripe_on
 
 def test_only_finance_can_refund(client, member, finance):
     invoice = InvoiceFactory(report__member=member)
-    payment = services.payment_record_check(
+    payment = checks.payment_record_check(
         invoice=invoice, number="4", check_date=dt.date(2026, 11, 1), amount="150", actor=finance
     )
     reviewer = StaffFactory(username="rita.reviewer")
@@ -217,7 +215,7 @@ def test_only_finance_can_refund(client, member, finance):
 
     assert response.status_code == 403
     with pytest.raises(PermissionDenied):
-        services.payment_refund(payment=payment, actor=reviewer, reason="x")
+        refunds.payment_refund(payment=payment, actor=reviewer, reason="x")
     payment.refresh_from_db()
     assert payment.status == Payment.Status.CONFIRMED
 
@@ -238,12 +236,12 @@ def test_staff_cancel_an_invoice_with_a_reason(finance_client, member):
 
 def test_a_paid_invoice_cannot_be_cancelled_only_refunded(finance, member):
     invoice = InvoiceFactory(report__member=member)
-    services.payment_record_check(
+    checks.payment_record_check(
         invoice=invoice, number="5", check_date=dt.date(2026, 11, 1), amount="150", actor=finance
     )
 
-    with pytest.raises(services.PaymentError, match="refund"):
-        services.invoice_cancel(invoice=invoice, actor=finance, reason="x")
+    with pytest.raises(invoices.PaymentError, match="refund"):
+        settlement.invoice_cancel(invoice=invoice, actor=finance, reason="x")
 
 
 def test_invoice_numbers_are_never_reused(finance, member):
@@ -252,7 +250,7 @@ def test_invoice_numbers_are_never_reused(finance, member):
         invoice = InvoiceFactory(
             report=ReportFactory(member=member, **earlier_cycle(len(numbers) // 2))
         )
-        correction = services.invoice_cancel(invoice=invoice, actor=finance, reason="test")
+        correction = settlement.invoice_cancel(invoice=invoice, actor=finance, reason="test")
         numbers += [invoice.number, correction.number]
 
     assert len(set(numbers)) == len(numbers) == 6

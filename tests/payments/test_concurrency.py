@@ -14,7 +14,7 @@ import stripe
 from django.test import Client
 
 from core.models import AuditLog
-from payments import services
+from payments import card, invoices, settlement
 from payments import stripe_gateway as gateway
 from payments.models import Invoice, InvoiceCounter, Payment, StripeEvent
 from recertification.models import Report
@@ -33,7 +33,7 @@ def test_simultaneous_submissions_give_one_invoice():
     report = ReportFactory()
 
     results = run_together(
-        lambda: services.invoice_issue(report=Report.objects.get(pk=report.pk)), 4
+        lambda: invoices.invoice_issue(report=Report.objects.get(pk=report.pk)), 4
     )
 
     assert all(isinstance(r, Invoice) for r in results), results
@@ -50,7 +50,7 @@ def test_simultaneous_invoices_for_different_reports_get_different_numbers():
     def issue():
         with lock:
             report = queue.pop()
-        return services.invoice_issue(report=report)
+        return invoices.invoice_issue(report=report)
 
     results = run_together(issue, 4)
 
@@ -62,9 +62,7 @@ def test_simultaneous_invoices_for_different_reports_get_different_numbers():
 def succeeded_payment(stripe_on):
     member = UserFactory()
     invoice = InvoiceFactory(report__member=member)
-    payment = services.payment_intent_for(
-        invoice=invoice, member=member, payment_method="pm_card_visa"
-    )
+    payment = card.payment_intent_for(invoice=invoice, member=member, payment_method="pm_card_visa")
     gateway.payment_intent_confirm(payment.stripe_payment_intent_id, idempotency_key="race")
     return payment
 
@@ -72,7 +70,7 @@ def succeeded_payment(stripe_on):
 def test_simultaneous_confirmations_of_one_payment_intent_give_one_payment(succeeded_payment):
     pi = succeeded_payment.stripe_payment_intent_id
 
-    results = run_together(lambda: services.payment_confirm_from_stripe(payment_intent_id=pi), 4)
+    results = run_together(lambda: settlement.payment_confirm_from_stripe(payment_intent_id=pi), 4)
 
     assert all(isinstance(r, Payment) for r in results), results
     assert Payment.objects.filter(status=Payment.Status.CONFIRMED).count() == 1
@@ -113,7 +111,7 @@ def test_a_double_click_on_pay_creates_one_payment_intent(stripe_on):
     invoice = InvoiceFactory(report__member=member)
 
     results = run_together(
-        lambda: services.payment_intent_for(
+        lambda: card.payment_intent_for(
             invoice=Invoice.objects.get(pk=invoice.pk), member=member, payment_method="pm_card_visa"
         ),
         3,

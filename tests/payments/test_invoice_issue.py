@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.models import AuditLog
-from payments import services
+from payments import checks, invoices, settlement
 from payments.models import Invoice, InvoiceCounter
+from recertification.fees import program_fees
 from recertification.models import ProgramSettings, Report
 from tests.payments.factories import InvoiceFactory, ReportFactory
 
@@ -26,7 +27,7 @@ def submitted_on(day: dt.date) -> dt.datetime:
 def test_it_issues_the_ipma_hr_recertification_fee_and_marks_the_report_payment_due():
     report = ReportFactory(program="ipma-hr")
 
-    invoice = services.invoice_issue(report=report, today=dt.date(2026, 3, 1))
+    invoice = invoices.invoice_issue(report=report, today=dt.date(2026, 3, 1))
 
     assert invoice.kind == Invoice.Kind.RECERTIFICATION
     assert invoice.status == Invoice.Status.OPEN
@@ -43,8 +44,8 @@ def test_it_issues_the_ipma_hr_recertification_fee_and_marks_the_report_payment_
 def test_a_second_call_returns_the_same_invoice_and_takes_no_number():
     report = ReportFactory()
 
-    first = services.invoice_issue(report=report)
-    second = services.invoice_issue(report=report)
+    first = invoices.invoice_issue(report=report)
+    second = invoices.invoice_issue(report=report)
 
     assert first == second
     assert Invoice.objects.count() == 1
@@ -81,14 +82,14 @@ def test_the_database_refuses_a_negative_total_on_a_normal_invoice():
 def test_only_a_submitted_report_is_invoiced():
     report = ReportFactory(status=Report.Status.OPEN, submitted_at=None)
 
-    with pytest.raises(services.PaymentError):
-        services.invoice_issue(report=report)
+    with pytest.raises(invoices.PaymentError):
+        invoices.invoice_issue(report=report)
     assert not Invoice.objects.exists()
 
 
 def test_billing_name_and_address_are_copied_at_issue_time():
     report = ReportFactory(member__first_name="Pat", member__last_name="Member")
-    invoice = services.invoice_issue(report=report)
+    invoice = invoices.invoice_issue(report=report)
     member = report.member
     member.last_name = "Renamed"
     member.street = "99 Other Road"
@@ -109,7 +110,7 @@ def test_the_fee_is_the_program_setting_staff_can_change():
 
 
 def test_program_fees_creates_the_settings_row_from_the_defaults():
-    fees = services.program_fees("namss")
+    fees = program_fees("namss")
 
     assert (fees.late, fees.extension, fees.reinstatement) == (
         Decimal("50.00"),
@@ -117,13 +118,13 @@ def test_program_fees_creates_the_settings_row_from_the_defaults():
         Decimal("100.00"),
     )
     assert ProgramSettings.objects.get(program="namss").late_fee == Decimal("50.00")
-    assert services.program_fees("ipma-hr").recertification == Decimal("150.00")
+    assert program_fees("ipma-hr").recertification == Decimal("150.00")
 
 
 def test_ipma_hr_invoices_are_payable_from_15_february_of_the_year_the_cycle_ends():
     report = ReportFactory(program="ipma-hr")  # cycle ends 12/31/2026
 
-    invoice = services.invoice_issue(report=report, today=dt.date(2026, 1, 10))
+    invoice = invoices.invoice_issue(report=report, today=dt.date(2026, 1, 10))
 
     assert invoice.issued_on == dt.date(2026, 1, 10)
     assert invoice.payable_from == dt.date(2026, 2, 15)
@@ -133,7 +134,7 @@ def test_ipma_hr_invoices_are_payable_from_15_february_of_the_year_the_cycle_end
 def test_other_programs_are_payable_from_the_issue_date():
     report = ReportFactory(program="ihmm", submitted_at=submitted_on(dt.date(2026, 11, 2)))
 
-    invoice = services.invoice_issue(report=report, today=dt.date(2026, 11, 2))
+    invoice = invoices.invoice_issue(report=report, today=dt.date(2026, 11, 2))
 
     assert invoice.payable_from == dt.date(2026, 11, 2)
 
@@ -141,7 +142,7 @@ def test_other_programs_are_payable_from_the_issue_date():
 def test_namss_on_time_submission_has_no_late_fee_and_is_due_on_1_december():
     report = ReportFactory(program="namss", submitted_at=submitted_on(dt.date(2026, 11, 20)))
 
-    invoice = services.invoice_issue(report=report, today=dt.date(2026, 11, 20))
+    invoice = invoices.invoice_issue(report=report, today=dt.date(2026, 11, 20))
 
     assert [line.fee_code for line in invoice.lines.all()] == ["recertification"]
     assert invoice.due_on == dt.date(2026, 12, 1)
@@ -151,22 +152,22 @@ def test_namss_on_time_submission_has_no_late_fee_and_is_due_on_1_december():
 def test_namss_submission_after_1_december_adds_the_late_fee():
     report = ReportFactory(program="namss", submitted_at=submitted_on(dt.date(2026, 12, 2)))
 
-    invoice = services.invoice_issue(report=report, today=dt.date(2026, 12, 2))
+    invoice = invoices.invoice_issue(report=report, today=dt.date(2026, 12, 2))
 
     lines = {line.fee_code: line.amount for line in invoice.lines.all()}
     assert lines["late"] == Decimal("50.00")
-    assert invoice.total == services.program_fees("namss").recertification + Decimal("50.00")
+    assert invoice.total == program_fees("namss").recertification + Decimal("50.00")
     assert invoice.due_on == dt.date(2026, 12, 31)
 
 
 def test_namss_with_a_paid_extension_is_not_late_until_1_june(staff):
     report = ReportFactory(program="namss", submitted_at=submitted_on(dt.date(2027, 3, 1)))
-    extension = services.invoice_issue_extension(report=report, today=dt.date(2026, 11, 25))
-    services.payment_record_check(
+    extension = invoices.invoice_issue_extension(report=report, today=dt.date(2026, 11, 25))
+    checks.payment_record_check(
         invoice=extension, number="50", check_date=dt.date(2026, 11, 25), amount="50", actor=staff
     )
 
-    invoice = services.invoice_issue(report=report, today=dt.date(2027, 3, 1))
+    invoice = invoices.invoice_issue(report=report, today=dt.date(2027, 3, 1))
 
     assert extension.kind == Invoice.Kind.EXTENSION
     assert extension.total == Decimal("50.00")
@@ -182,19 +183,19 @@ def test_a_paper_report_of_a_lapsed_credential_adds_the_reinstatement_fee():
         submitted_at=submitted_on(dt.date(2027, 2, 1)),
     )
 
-    invoice = services.invoice_issue(report=report, today=dt.date(2027, 2, 1))
+    invoice = invoices.invoice_issue(report=report, today=dt.date(2027, 2, 1))
 
     assert invoice.kind == Invoice.Kind.REINSTATEMENT
     assert [line.fee_code for line in invoice.lines.all()] == ["recertification", "reinstatement"]
     assert invoice.lines.get(fee_code="reinstatement").amount == Decimal("100.00")
-    assert services.invoice_issue(report=report) == invoice
+    assert invoices.invoice_issue(report=report) == invoice
 
 
 def test_a_zero_fee_invoice_is_settled_at_once_and_the_report_goes_to_review():
     ProgramSettings.objects.create(program="ipma-hr", recertification_fee=Decimal("0.00"))
     report = ReportFactory()
 
-    invoice = services.invoice_issue(report=report)
+    invoice = invoices.invoice_issue(report=report)
 
     assert invoice.status == Invoice.Status.PAID
     report.refresh_from_db()
@@ -213,7 +214,7 @@ def test_issuing_leaves_an_audit_record():
 def test_cancelling_issues_a_correction_that_refers_to_the_original(staff):
     invoice = InvoiceFactory()
 
-    correction = services.invoice_cancel(invoice=invoice, actor=staff, reason="Wrong program")
+    correction = settlement.invoice_cancel(invoice=invoice, actor=staff, reason="Wrong program")
 
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.CANCELLED
@@ -223,15 +224,15 @@ def test_cancelling_issues_a_correction_that_refers_to_the_original(staff):
     assert correction.number == "RC-00002"
     assert correction.reason == "Wrong program"
     # The report can be invoiced again, under a new number; the old one is never reused.
-    again = services.invoice_issue(report=invoice.report)
+    again = invoices.invoice_issue(report=invoice.report)
     assert again.number == "RC-00003"
 
 
 def test_cancelling_needs_a_reason(staff):
     invoice = InvoiceFactory()
 
-    with pytest.raises(services.PaymentError):
-        services.invoice_cancel(invoice=invoice, actor=staff, reason="  ")
+    with pytest.raises(invoices.PaymentError):
+        settlement.invoice_cancel(invoice=invoice, actor=staff, reason="  ")
 
 
 @time_machine.travel(dt.datetime(2026, 1, 10, 15, tzinfo=dt.UTC), tick=False)
@@ -243,13 +244,13 @@ def test_issue_date_defaults_to_today():
 
 def test_a_returned_report_submitted_again_keeps_its_paid_invoice_and_goes_to_review(staff):
     invoice = InvoiceFactory()
-    services.payment_record_check(
+    checks.payment_record_check(
         invoice=invoice, number="1", check_date=dt.date(2026, 11, 1), amount="150", actor=staff
     )
     report = Report.objects.get(pk=invoice.report_id)
     Report.objects.filter(pk=report.pk).update(status=Report.Status.SUBMITTED)
 
-    again = services.invoice_issue(report=report)
+    again = invoices.invoice_issue(report=report)
 
     assert again == invoice
     assert Invoice.objects.count() == 1
@@ -259,8 +260,8 @@ def test_a_returned_report_submitted_again_keeps_its_paid_invoice_and_goes_to_re
 
 def test_namss_with_an_unpaid_extension_is_still_late():
     report = ReportFactory(program="namss", submitted_at=submitted_on(dt.date(2026, 12, 10)))
-    services.invoice_issue_extension(report=report, today=dt.date(2026, 11, 25))
+    invoices.invoice_issue_extension(report=report, today=dt.date(2026, 11, 25))
 
-    invoice = services.invoice_issue(report=report, today=dt.date(2026, 12, 10))
+    invoice = invoices.invoice_issue(report=report, today=dt.date(2026, 12, 10))
 
     assert "late" in [line.fee_code for line in invoice.lines.all()]

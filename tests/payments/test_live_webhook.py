@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from payments import services
+from payments import card, settlement
 from payments import stripe_gateway as gateway
 from payments.models import Invoice, Payment, StripeEvent
 from tests.factories import UserFactory
@@ -34,9 +34,7 @@ def test_a_payment_confirmed_at_stripe_is_marked_paid_once_by_the_webhook(live_s
     )
     member = UserFactory()
     invoice = InvoiceFactory(report__member=member)
-    payment = services.payment_intent_for(
-        invoice=invoice, member=member, payment_method="pm_card_visa"
-    )
+    payment = card.payment_intent_for(invoice=invoice, member=member, payment_method="pm_card_visa")
 
     # Confirmed at Stripe only: the portal learns of it from the webhook alone.
     intent = gateway.payment_intent_confirm(payment.stripe_payment_intent_id, idempotency_key="w")
@@ -55,6 +53,8 @@ def test_a_payment_confirmed_at_stripe_is_marked_paid_once_by_the_webhook(live_s
     ]
     assert [e.status for e in ours] == [StripeEvent.Status.PROCESSED]
     # The return page, arriving after the webhook, finds nothing left to do.
-    again = services.payment_confirm_from_stripe(payment_intent_id=payment.stripe_payment_intent_id)
+    again = settlement.payment_confirm_from_stripe(
+        payment_intent_id=payment.stripe_payment_intent_id
+    )
     assert again.status == Payment.Status.CONFIRMED
     assert Payment.objects.filter(invoice=invoice, status=Payment.Status.CONFIRMED).count() == 1

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from payments import services
+from payments import checks
 from tests.payments.factories import InvoiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def their_invoice(second_member, staff):
     invoice = InvoiceFactory(report__member=second_member)
-    services.payment_record_check(
+    checks.payment_record_check(
         invoice=invoice, number="9", check_date=dt.date(2026, 11, 1), amount="150", actor=staff
     )
     return invoice

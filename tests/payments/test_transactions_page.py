@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from payments import services
+from payments import checks, invoices, settlement
 from tests.payments.factories import InvoiceFactory, ReportFactory, earlier_cycle
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_the_unpaid_checkbox_is_off_by_default_and_filters_when_ticked(
 ):
     unpaid = InvoiceFactory(report__member=member)
     settled = InvoiceFactory(report=ReportFactory(member=member, **earlier_cycle(1)))
-    services.payment_record_check(
+    checks.payment_record_check(
         invoice=settled,
         number="1001",
         check_date=dt.date(2026, 11, 1),
@@ -107,7 +107,7 @@ def test_from_15_february_the_pay_button_appears(member_client, member):
 
 def test_invoice_detail_shows_lines_and_payments(member_client, member, staff):
     invoice = InvoiceFactory(report__member=member)
-    services.payment_record_check(
+    checks.payment_record_check(
         invoice=invoice, number="5150", check_date=dt.date(2026, 11, 1), amount="150", actor=staff
     )
 
@@ -121,7 +121,7 @@ def test_invoice_detail_shows_lines_and_payments(member_client, member, staff):
 
 def test_a_cancelled_invoice_points_to_its_correction(member_client, member, staff):
     invoice = InvoiceFactory(report__member=member)
-    correction = services.invoice_cancel(invoice=invoice, actor=staff, reason="Issued in error")
+    correction = settlement.invoice_cancel(invoice=invoice, actor=staff, reason="Issued in error")
 
     page = member_client.get(invoice.get_absolute_url()).content.decode()
     listing = member_client.get(URL).content.decode()
@@ -148,7 +148,7 @@ def test_the_receipt_exists_only_once_paid(member_client, member, staff):
     receipt_url = reverse("payments:receipt_pdf", args=[invoice.number])
 
     assert member_client.get(receipt_url).status_code == 404
-    services.payment_record_check(
+    checks.payment_record_check(
         invoice=invoice,
         number="77",
         check_date=dt.date(2026, 11, 1),
@@ -189,7 +189,7 @@ def test_stripe_not_configured_a_card_post_is_refused_politely(member_client, me
 
 def test_the_pay_page_of_a_paid_invoice_goes_back_to_the_invoice(member_client, member, staff):
     invoice = InvoiceFactory(report__member=member)
-    services.payment_record_check(
+    checks.payment_record_check(
         invoice=invoice, number="1", check_date=dt.date(2026, 11, 1), amount="150", actor=staff
     )
 
@@ -216,7 +216,7 @@ def test_a_report_of_two_credentials_is_billed_once(member_client, member):
     ]
     report = ReportFactory(member=member, program="namss", credentials=both)
 
-    invoice = services.invoice_issue(report=report, today=dt.date(2026, 11, 20))
+    invoice = invoices.invoice_issue(report=report, today=dt.date(2026, 11, 20))
 
     assert invoice.lines.count() == 1
     assert "CPCS + CPMSM" in invoice.description

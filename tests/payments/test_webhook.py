@@ -11,7 +11,7 @@ import stripe
 from django.core import mail
 from django.urls import reverse
 
-from payments import services
+from payments import card, checks
 from payments import stripe_gateway as gateway
 from payments.models import Invoice, Payment, StripeEvent
 from tests.payments.conftest import WEBHOOK_SECRET
@@ -49,9 +49,7 @@ def webhook_secret(settings):
 def succeeded_payment(member, stripe_on):
     """A card payment that succeeded at Stripe and that the portal has not heard of yet."""
     invoice = InvoiceFactory(report__member=member)
-    payment = services.payment_intent_for(
-        invoice=invoice, member=member, payment_method="pm_card_visa"
-    )
+    payment = card.payment_intent_for(invoice=invoice, member=member, payment_method="pm_card_visa")
     intent = gateway.payment_intent_confirm(payment.stripe_payment_intent_id, idempotency_key="c")
     assert intent.status == "succeeded"
     return payment
@@ -152,7 +150,7 @@ def test_an_event_for_an_unknown_invoice_is_ignored(client, member, stripe_on):
     intent = gateway.payment_intent_create(
         amount=15000,
         currency="USD",
-        customer=services.stripe_customer_for(member),
+        customer=card.stripe_customer_for(member),
         payment_method="pm_card_visa",
         metadata={"invoice": "RC-99999"},
         idempotency_key="stray",
@@ -179,7 +177,7 @@ def test_a_failed_payment_event_records_the_reason_and_leaves_the_invoice_open(
     client, member, stripe_on
 ):
     invoice = InvoiceFactory(report__member=member)
-    payment = services.payment_intent_for(
+    payment = card.payment_intent_for(
         invoice=invoice, member=member, payment_method="pm_card_chargeCustomerFail"
     )
     with pytest.raises(gateway.CardDeclined):
@@ -224,7 +222,7 @@ def test_when_stripe_cannot_be_asked_the_event_fails_and_a_later_delivery_succee
 def test_money_for_an_invoice_already_paid_by_check_is_refunded(client, succeeded_payment, staff):
     invoice = succeeded_payment.invoice
     # The check arrives and is recorded while Stripe cannot be asked about the card attempt.
-    services._payment_record_check(
+    checks._payment_record_check(
         invoice=invoice,
         number="321",
         check_date=dt.date(2026, 11, 1),
@@ -261,7 +259,7 @@ def test_a_succeeded_payment_intent_without_a_row_is_adopted_by_its_invoice(
     client, member, stripe_on
 ):
     invoice = InvoiceFactory(report__member=member)
-    intent = _orphan_intent(invoice, services.stripe_customer_for(member))
+    intent = _orphan_intent(invoice, card.stripe_customer_for(member))
 
     response = deliver(client, event(object_id=intent.id))
 
@@ -276,8 +274,8 @@ def test_a_payment_intent_of_another_customer_is_not_adopted(
     client, member, second_member, stripe_on
 ):
     invoice = InvoiceFactory(report__member=member)
-    services.stripe_customer_for(member)
-    intent = _orphan_intent(invoice, services.stripe_customer_for(second_member))
+    card.stripe_customer_for(member)
+    intent = _orphan_intent(invoice, card.stripe_customer_for(second_member))
 
     response = deliver(client, event(object_id=intent.id))
 

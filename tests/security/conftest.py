@@ -19,7 +19,7 @@ import time_machine
 from django.apps import apps
 from hypothesis import HealthCheck, settings
 
-from payments import services as payment_services
+from payments import checks as payment_checks
 from payments.models import Payment
 from tests.factories import (
     CredentialFactory,
@@ -120,7 +120,7 @@ def world(member, second_member) -> dict:
     office = StaffFactory(username="office.staff", is_superuser=True)
     open_invoice = InvoiceFactory(report=SubmittedReportFactory(member=member, **earlier_cycle(1)))
     paid_invoice = InvoiceFactory(report=SubmittedReportFactory(member=member, **earlier_cycle(2)))
-    payment_services.payment_record_check(
+    payment_checks.payment_record_check(
         invoice=paid_invoice,
         number="7",
         check_date=dt.date(2026, 11, 1),

@@ -72,16 +72,16 @@ def submission(report) -> dict:
 def test_a_database_failure_mid_submission_rolls_everything_back_and_a_retry_works(
     client, ready, monkeypatch
 ):
-    from payments import services as payment_services
+    from payments import invoices as payment_invoices
 
-    real = payment_services._next_number
+    real = payment_invoices._next_number
 
     def database_gone():
         # Raised after report_submit has saved the report row and its audit record, while the
         # invoice is being numbered: the worst moment. A mock only chooses the moment (see top).
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(payment_services, "_next_number", database_gone)
+    monkeypatch.setattr(payment_invoices, "_next_number", database_gone)
     before = db_fingerprint()
     response = client.post(SUBMIT, submission(ready))
 
@@ -94,7 +94,7 @@ def test_a_database_failure_mid_submission_rolls_everything_back_and_a_retry_wor
     assert not Invoice.objects.exists()
     assert not AuditLog.objects.filter(action="submitted").exists()
 
-    monkeypatch.setattr(payment_services, "_next_number", real)
+    monkeypatch.setattr(payment_invoices, "_next_number", real)
     retry = client.post(SUBMIT, submission(ready))
     assert retry.status_code == 302
     ready.refresh_from_db()
@@ -133,7 +133,7 @@ def test_on_postgresql_a_connection_killed_mid_submission_loses_nothing(member, 
         pytest.skip(
             "needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db>"
         )
-    from payments import services as payment_services
+    from payments import invoices as payment_invoices
 
     client = Client()
     CredentialFactory(holder=member)
@@ -143,18 +143,18 @@ def test_on_postgresql_a_connection_killed_mid_submission_loses_nothing(member, 
         PORTAL, valid_post(group_of("ipma.pd.full_day"), dt.date(2024, 3, 5), quantity="17")
     )
     report = Report.objects.get(member=member)
-    real = payment_services._next_number
+    real = payment_invoices._next_number
 
     def kill_connection():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
         return real()
 
-    monkeypatch.setattr(payment_services, "_next_number", kill_connection)
+    monkeypatch.setattr(payment_invoices, "_next_number", kill_connection)
     response = client.post(SUBMIT, submission(report))
     assert response.status_code == 503
     assert NOT_SUBMITTED in text(response)
-    monkeypatch.setattr(payment_services, "_next_number", real)
+    monkeypatch.setattr(payment_invoices, "_next_number", real)
     connection.close()  # what the end of the request does with a broken connection
 
     report.refresh_from_db()

@@ -19,7 +19,7 @@ import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payments import services
+from payments import card, webhooks
 from payments import stripe_gateway as gateway
 from payments.models import Invoice, Payment, StripeEvent
 from tests.payments.conftest import WEBHOOK_SECRET
@@ -126,7 +126,7 @@ def test_signed_nonsense_is_refused_or_ignored_and_touches_no_money(
             lambda kind, obj, status, metadata: json.dumps(
                 event(kind, obj, status=status, metadata=metadata, amount=15000, currency="usd")
             ),
-            st.sampled_from(sorted(services.PAYMENT_INTENT_EVENTS) + ["invoice.paid", ""]),
+            st.sampled_from(sorted(webhooks.PAYMENT_INTENT_EVENTS) + ["invoice.paid", ""]),
             st.one_of(
                 st.text(max_size=40).map(lambda s: "pi_" + s), st.text(max_size=40), st.just("")
             ),
@@ -153,7 +153,7 @@ def test_a_signed_event_that_lies_about_success_pays_nothing(
     client, webhook_secret, stripe_on, member, open_invoice
 ):
     """The payload says succeeded; Stripe says the PaymentIntent was never confirmed."""
-    payment = services.payment_intent_for(
+    payment = card.payment_intent_for(
         invoice=open_invoice, member=member, payment_method="pm_card_visa"
     )
     body = json.dumps(
@@ -170,7 +170,7 @@ def test_a_signed_event_that_lies_about_success_pays_nothing(
 @pytest.fixture
 def succeeded(member, stripe_on, open_invoice):
     """A card payment that succeeded at Stripe; the portal has not heard yet."""
-    payment = services.payment_intent_for(
+    payment = card.payment_intent_for(
         invoice=open_invoice, member=member, payment_method="pm_card_visa"
     )
     assert gateway.payment_intent_confirm(payment.stripe_payment_intent_id, idempotency_key="c")
@@ -225,7 +225,7 @@ def test_an_event_for_someone_elses_payment_intent_is_not_adopted(
     intent = gateway.payment_intent_create(
         amount=15000,
         currency="USD",
-        customer=services.stripe_customer_for(second_member),
+        customer=card.stripe_customer_for(second_member),
         payment_method="pm_card_visa",
         metadata={"invoice": open_invoice.number, "invoice_id": str(open_invoice.pk)},
         idempotency_key="not-yours",

@@ -96,7 +96,7 @@ def invoice_of(report: Report):
 
 
 def pay(report: Report, actor=None):
-    from payments.services import payment_record_check
+    from payments.checks import payment_record_check
 
     invoice = invoice_of(report)
     payment_record_check(invoice=invoice, number="1001", check_date=TODAY, amount=invoice.total,

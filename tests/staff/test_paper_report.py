@@ -231,8 +231,8 @@ def test_a_report_that_does_not_meet_the_requirement_is_not_recorded(administrat
 
 
 def test_a_reviewer_records_the_report_and_finance_records_the_check(reviewer_client, finance):
+    from payments.checks import payment_record_check
     from payments.models import Invoice
-    from payments.services import payment_record_check
 
     credential = lapsed("ipma-hr")
     form = reviewer_client.get(url(credential)).content.decode()

@@ -1,0 +1,91 @@
+"""Checks: recorded by finance staff for the full amount of an invoice (an on-time check may
+leave out the late fee, through a replacement invoice)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from .invoices import CENT, ZERO, PaymentError, lock_invoice, reissue_without
+from .models import Invoice, Payment
+from .settlement import invoice_mark_paid, payment_log, settle_card_attempts
+
+
+def payment_record_check(
+    *,
+    invoice: Invoice,
+    number: str,
+    check_date: dt.date,
+    amount: Decimal,
+    actor,
+    received_on: dt.date | None = None,
+) -> Payment:
+    """Record a check that pays an invoice in full.
+
+    A check dated on or before the invoice's on-time date is on time: when it leaves out the late
+    fee, the invoice is replaced by one without it (through a correction) and the check pays that.
+    """
+    number = (number or "").strip()
+    if not number:
+        raise PaymentError("Enter the check number.")
+    if check_date is None:
+        raise PaymentError("Enter the date written on the check.")
+    amount = Decimal(amount).quantize(CENT)
+    if amount <= ZERO:
+        raise PaymentError("The amount must be more than zero.")
+    settle_card_attempts(invoice)
+    return _payment_record_check(
+        invoice=invoice,
+        number=number,
+        check_date=check_date,
+        amount=amount,
+        actor=actor,
+        received_on=received_on,
+    )
+
+
+@transaction.atomic
+def _payment_record_check(
+    *, invoice: Invoice, number: str, check_date: dt.date, amount: Decimal, actor, received_on
+) -> Payment:
+    invoice = lock_invoice(invoice)
+    if invoice.is_correction or invoice.status != Invoice.Status.OPEN:
+        raise PaymentError(f"Invoice {invoice.number} is not open for payment.")
+    if amount != invoice.total:
+        late = sum((line.amount for line in invoice.lines.all() if line.fee_code == "late"), ZERO)
+        on_time = invoice.on_time_until is not None and check_date <= invoice.on_time_until
+        if late > ZERO and on_time and amount == invoice.total - late:
+            invoice = reissue_without(
+                invoice=invoice,
+                fee_code="late",
+                actor=actor,
+                reason=(
+                    f"Check {number} dated {check_date:%m/%d/%Y} is on time "
+                    f"(on or before {invoice.on_time_until:%m/%d/%Y}): late fee waived."
+                ),
+            )
+        else:
+            raise PaymentError(
+                f"The check is for {amount} {invoice.currency} but invoice {invoice.number} is "
+                f"for {invoice.total} {invoice.currency}. Record a check only for the full "
+                "amount, or cancel the invoice and issue a new one."
+            )
+    now = timezone.now()
+    payment = Payment.objects.create(
+        invoice=invoice,
+        method=Payment.Method.CHECK,
+        status=Payment.Status.CONFIRMED,
+        amount=amount,
+        currency=invoice.currency,
+        check_number=number,
+        check_date=check_date,
+        received_on=received_on or timezone.localdate(),
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        confirmed_at=now,
+    )
+    payment_log(payment, "check_recorded", before={}, actor=actor)
+    invoice_mark_paid(invoice=invoice, payment=payment, actor=actor)
+    return payment

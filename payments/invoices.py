@@ -1,0 +1,379 @@
+"""Invoices: issued for a submitted report (with the fees its program's calendar makes due) or an
+extension, and corrected only by a cancelling invoice, never edited or deleted.
+
+Each public function is keyword-only and one transaction; the report row is locked, so a second
+submission returns the first invoice. Lock order, always: report, invoice, payment, invoice counter.
+Money is `Decimal` throughout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import log_action, snapshot
+from members.models import Credential, User
+from recertification import rules
+from recertification.fees import program_fees
+from recertification.models import Report
+from recertification.services import report_mark_paid
+
+from .models import Invoice, InvoiceCounter, InvoiceLine
+from .signals import deadline_extended
+
+CENT = Decimal("0.01")
+
+
+ZERO = Decimal("0.00")
+
+
+PAYMENT_TERM = dt.timedelta(days=30)
+
+
+LIVE_RECERTIFICATION_KINDS = (Invoice.Kind.RECERTIFICATION, Invoice.Kind.REINSTATEMENT)
+
+
+INVOICE_FIELDS = ["status", "total", "paid_at", "cancelled_at"]
+
+
+PAYMENT_FIELDS = ["status", "amount", "currency", "failure_message"]
+
+
+class PaymentError(Exception):
+    """A payment or invoice operation that cannot go ahead; the message is safe to show."""
+
+
+class AlreadyPaid(PaymentError):
+    """The invoice is paid already (perhaps by the attempt we just looked at)."""
+
+
+@dataclass(frozen=True)
+class Line:
+    fee_code: str
+    description: str
+    unit_price: Decimal
+    quantity: int = 1
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.unit_price * self.quantity).quantize(CENT)
+
+
+def _next_number() -> tuple[str, int, str]:
+    """Take the next number for the configured prefix under a row lock; numbers are never reused."""
+    prefix = settings.INVOICE_NUMBER_PREFIX
+    InvoiceCounter.objects.get_or_create(prefix=prefix)
+    counter = InvoiceCounter.objects.select_for_update().get(prefix=prefix)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return prefix, counter.last_number, f"{prefix}{counter.last_number:05d}"
+
+
+def _billing(member: User) -> dict[str, str]:
+    return {
+        "billing_name": member.get_full_name() or member.username,
+        "billing_organization": member.organization,
+        "billing_address": "\n".join(member.address_lines),
+        "billing_email": member.email,
+        "member_number": member.member_number,
+    }
+
+
+def create_invoice(
+    *,
+    member: User,
+    report: Report | None,
+    kind: str,
+    lines: list[Line],
+    currency: str,
+    issued_on: dt.date,
+    payable_from: dt.date,
+    due_on: dt.date,
+    on_time_until: dt.date | None = None,
+    cancels: Invoice | None = None,
+    reason: str = "",
+    actor=None,
+) -> Invoice:
+    if not lines:
+        raise PaymentError("An invoice needs at least one line.")
+    total = sum((line.amount for line in lines), ZERO)
+    prefix, counter, number = _next_number()
+    now = timezone.now()
+    settled = kind == Invoice.Kind.CORRECTION or total == ZERO
+    # Copy billing details from the original for a correction, so both show the same addressee.
+    billing = (
+        {
+            "billing_name": cancels.billing_name,
+            "billing_organization": cancels.billing_organization,
+            "billing_address": cancels.billing_address,
+            "billing_email": cancels.billing_email,
+            "member_number": cancels.member_number,
+        }
+        if cancels is not None
+        else _billing(member)
+    )
+    invoice = Invoice.objects.create(
+        prefix=prefix,
+        counter=counter,
+        number=number,
+        member=member,
+        report=report,
+        kind=kind,
+        description=(
+            f"Cancels invoice {cancels.number}" if cancels is not None else lines[0].description
+        )[:300],
+        status=Invoice.Status.PAID if settled else Invoice.Status.OPEN,
+        paid_at=now if settled else None,
+        currency=currency,
+        issued_on=issued_on,
+        payable_from=payable_from,
+        due_on=max(due_on, issued_on),
+        on_time_until=on_time_until,
+        cancels=cancels,
+        reason=reason,
+        total=total,
+        **billing,
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            fee_code=line.fee_code,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+        )
+        for position, line in enumerate(lines, start=1)
+    )
+    log_action(
+        invoice,
+        "issued",
+        actor=actor,
+        member=member,
+        reason=reason,
+        after={
+            "number": number,
+            "kind": kind,
+            "total": total,
+            "currency": currency,
+            "status": invoice.status,
+            "cancels": cancels.number if cancels else None,
+        },
+    )
+    return invoice
+
+
+def lock_invoice(invoice: Invoice | int) -> Invoice:
+    pk = invoice.pk if isinstance(invoice, Invoice) else invoice
+    return Invoice.objects.select_for_update(of=("self",)).select_related("member").get(pk=pk)
+
+
+def _extension_granted(report: Report) -> bool:
+    """An extension counts once its fee is paid, or when the lifecycle says it is active (staff may
+    activate one): asked through the `deadline_extended` hook, since the lifecycle builds on us."""
+    if Invoice.objects.filter(
+        report=report, kind=Invoice.Kind.EXTENSION, status=Invoice.Status.PAID
+    ).exists():
+        return True
+    return any(answer for _, answer in deadline_extended.send(sender=Report, report=report))
+
+
+def _recertification_terms(
+    report: Report, *, issued_on: dt.date, submitted_on: dt.date
+) -> dict[str, Any]:
+    """Kind, lines and dates of a report's invoice, from the program's fees and calendar."""
+    program = rules.get_program(report.program)
+    credentials = list(report.credentials.all())
+    designations = " + ".join(sorted(c.designation for c in credentials)) or program.name
+    fees = program_fees(program.code)
+    calendar = program.deadlines_for(report.cycle_end.year)
+    extension = _extension_granted(report)
+    cycle = f"{report.cycle_start:%m/%d/%Y}–{report.cycle_end:%m/%d/%Y}"
+    on_time = calendar.get("on_time_until")
+    extended_until = calendar.get("extension_until") if extension else None
+    # A paper report staff record for a lapsed credential reinstates it.
+    lapsed = report.is_paper and any(c.status == Credential.Status.LAPSED for c in credentials)
+    # A report staff accepted is billed at least its recertification fee, whatever the calendar.
+    due = program.fees_due(
+        report.cycle_end.year, submitted_on, extension_granted=extension, lapsed=lapsed
+    ) or ["recertification"]
+    lines = [
+        Line(
+            "recertification",
+            f"Recertification fee, {designations}, cycle {cycle}",
+            fees.recertification,
+        )
+    ]
+    kind = Invoice.Kind.RECERTIFICATION
+    if "reinstatement" in due and fees.reinstatement > ZERO:
+        kind = Invoice.Kind.REINSTATEMENT
+        lines.append(Line("reinstatement", "Reinstatement fee", fees.reinstatement))
+    if "late" in due and fees.late > ZERO:
+        lines.append(Line("late", f"Late fee (submitted after {on_time:%m/%d/%Y})", fees.late))
+
+    payable_from = max(issued_on, calendar.get("invoice_payable_from", issued_on))
+    late_until = calendar.get("late_until")
+    if on_time and issued_on <= on_time:
+        due_on = on_time
+    elif extended_until and issued_on <= extended_until:
+        due_on = extended_until
+    elif late_until and issued_on <= late_until:
+        due_on = late_until
+    else:
+        due_on = payable_from + PAYMENT_TERM
+    return {
+        "kind": kind,
+        "lines": lines,
+        "currency": fees.currency,
+        "payable_from": payable_from,
+        "due_on": max(due_on, payable_from),
+        "on_time_until": extended_until or on_time,
+    }
+
+
+def _live_recertification_invoice(report: Report) -> Invoice | None:
+    return (
+        Invoice.objects.filter(report=report, kind__in=LIVE_RECERTIFICATION_KINDS)
+        .exclude(status=Invoice.Status.CANCELLED)
+        .first()
+    )
+
+
+@transaction.atomic
+def invoice_issue(*, report: Report, actor=None, today: dt.date | None = None) -> Invoice:
+    """Issue the invoice for a submitted report, or return the one it already has.
+
+    Either way the report ends up where its invoice says: payment due while the invoice is open,
+    on to review once it is paid (a report returned for correction and submitted again keeps
+    its paid invoice and goes straight back to review).
+    """
+    report = (
+        Report.objects.select_for_update(of=("self",)).select_related("member").get(pk=report.pk)
+    )
+    invoice = _live_recertification_invoice(report)
+    if invoice is None:
+        if report.status not in (Report.Status.SUBMITTED, Report.Status.PAYMENT_DUE):
+            raise PaymentError("Only a submitted report can be invoiced.")
+        issued_on = today or timezone.localdate()
+        submitted_on = timezone.localdate(report.submitted_at) if report.submitted_at else issued_on
+        terms = _recertification_terms(report, issued_on=issued_on, submitted_on=submitted_on)
+        invoice = create_invoice(
+            member=report.member, report=report, issued_on=issued_on, actor=actor, **terms
+        )
+    if invoice.status == Invoice.Status.PAID:
+        # Nothing (more) to pay, e.g. a fee set to zero: the report goes on to review.
+        report_mark_paid(report=report, actor=actor)
+    elif report.status == Report.Status.SUBMITTED:
+        report.status = Report.Status.PAYMENT_DUE
+        report.save(update_fields=["status", "updated_at"])
+        log_action(
+            report,
+            "payment_due",
+            actor=actor,
+            member=report.member,
+            before={"status": Report.Status.SUBMITTED},
+            after={"status": report.status, "invoice": invoice.number},
+        )
+    return invoice
+
+
+@transaction.atomic
+def invoice_issue_extension(*, report: Report, actor=None, today: dt.date | None = None) -> Invoice:
+    """Issue the extension fee invoice for a report (NAMSS), or return the live one it has."""
+    report = (
+        Report.objects.select_for_update(of=("self",)).select_related("member").get(pk=report.pk)
+    )
+    existing = (
+        Invoice.objects.filter(report=report, kind=Invoice.Kind.EXTENSION)
+        .exclude(status=Invoice.Status.CANCELLED)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    fees = program_fees(report.program)
+    if fees.extension <= ZERO:
+        raise PaymentError("This program has no extension fee.")
+    issued_on = today or timezone.localdate()
+    calendar = rules.deadlines(report.program, report.cycle_end.year)
+    return create_invoice(
+        member=report.member,
+        report=report,
+        kind=Invoice.Kind.EXTENSION,
+        lines=[Line("extension", f"Extension fee, {report.designations}", fees.extension)],
+        currency=fees.currency,
+        issued_on=issued_on,
+        payable_from=issued_on,
+        due_on=calendar.get("extension_request_until", issued_on + PAYMENT_TERM),
+        actor=actor,
+    )
+
+
+def issue_correction(*, invoice: Invoice, actor, reason: str) -> Invoice:
+    """Cancel `invoice` (already locked) and issue the correction that refers to it."""
+    today = timezone.localdate()
+    lines = [
+        Line(
+            line.fee_code,
+            f"Cancels {invoice.number}: {line.description}",
+            -line.unit_price,
+            line.quantity,
+        )
+        for line in invoice.lines.all()
+    ]
+    before = snapshot(invoice, INVOICE_FIELDS)
+    invoice.status = Invoice.Status.CANCELLED
+    invoice.cancelled_at = timezone.now()
+    invoice.save(update_fields=["status", "cancelled_at", "updated_at"])
+    log_action(
+        invoice,
+        "cancelled",
+        actor=actor,
+        member=invoice.member,
+        reason=reason,
+        before=before,
+        after=snapshot(invoice, INVOICE_FIELDS),
+    )
+    return create_invoice(
+        member=invoice.member,
+        report=invoice.report,
+        kind=Invoice.Kind.CORRECTION,
+        lines=lines,
+        currency=invoice.currency,
+        issued_on=today,
+        payable_from=today,
+        due_on=today,
+        cancels=invoice,
+        reason=reason,
+        actor=actor,
+    )
+
+
+def reissue_without(*, invoice: Invoice, fee_code: str, actor, reason: str) -> Invoice:
+    """Cancel `invoice` (locked) and issue its replacement without the lines of one fee."""
+    kept = [
+        Line(line.fee_code, line.description, line.unit_price, line.quantity)
+        for line in invoice.lines.all()
+        if line.fee_code != fee_code
+    ]
+    issue_correction(invoice=invoice, actor=actor, reason=reason)
+    today = timezone.localdate()
+    return create_invoice(
+        member=invoice.member,
+        report=invoice.report,
+        kind=invoice.kind,
+        lines=kept,
+        currency=invoice.currency,
+        issued_on=today,
+        payable_from=invoice.payable_from,
+        due_on=max(invoice.due_on, today),
+        on_time_until=invoice.on_time_until,
+        reason=reason,
+        actor=actor,
+    )
