@@ -23,6 +23,7 @@ from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from core.audit import log_action, snapshot
+from core.formatting import format_date
 from core.models import AuditLog
 from lifecycle.services import certificate_issue
 from members.models import CommitteeRecord, Credential, MembershipRecord
@@ -53,10 +54,6 @@ QUEUE_STATUSES = (S.SUBMITTED, S.PAYMENT_DUE, S.IN_REVIEW, S.AUDIT)
 APPROVABLE = (S.SUBMITTED, S.PAYMENT_DUE, S.IN_REVIEW)
 RETURNABLE = (S.SUBMITTED, S.PAYMENT_DUE, S.IN_REVIEW, S.AUDIT)
 CREDENTIAL_FIELDS = ["status", "cycle_start", "cycle_end", "renewed_on", "first_dual_cycle"]
-
-
-def _fmt(day: dt.date) -> str:
-    return day.strftime("%m/%d/%Y")
 
 
 def _required(reason: str, what: str) -> str:
@@ -134,7 +131,8 @@ def _approve(report: Report, *, actor, reason: str) -> Report:
     # The member can enter points for the new cycle at once: its report exists now.
     reports_ensure_open(member=report.member)
     cycles = "; ".join(
-        f"{c.designation}: {_fmt(c.cycle_start)} to {_fmt(c.cycle_end)}" for c in renewed
+        f"{c.designation}: {format_date(c.cycle_start)} to {format_date(c.cycle_end)}"
+        for c in renewed
     )
     email_about_report(
         report,
@@ -422,7 +420,7 @@ def paper_report_blocker(credential: Credential, today: dt.date | None = None) -
     )
     if until is not None and today > until:
         return (
-            f"The grace period to reinstate {credential.designation} ended on {_fmt(until)}: "
+            f"The grace period to reinstate {credential.designation} ended on {format_date(until)}: "
             "the person must re-take the examination."
         )
     return ""
@@ -459,9 +457,9 @@ def _paper_entry(credential: Credential, item: PaperEntry) -> Entry:
         raise ValidationError(str(error)) from None
     day, year = values.get("date"), values.get("year")
     start, end = credential.cycle_start, credential.cycle_end
-    window = f"the cycle {_fmt(start)} to {_fmt(end)}"
+    window = f"the cycle {format_date(start)} to {format_date(end)}"
     if day is not None and not start <= day <= end:
-        raise ValidationError(f"{kind.short} on {_fmt(day)} is outside {window}.")
+        raise ValidationError(f"{kind.short} on {format_date(day)} is outside {window}.")
     if year is not None and not start.year <= year <= end.year:
         raise ValidationError(f"{kind.short} in {year} is outside {window}.")
     if (day or dt.date(year or 1, 1, 1)) > timezone.localdate():

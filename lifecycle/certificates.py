@@ -27,6 +27,7 @@ from reportlab.lib.pagesizes import LETTER, landscape
 from reportlab.lib.units import inch
 from reportlab.pdfgen import canvas
 
+from core.formatting import format_date
 from members import emails
 from recertification import rules
 
@@ -58,10 +59,6 @@ def start_of(day: dt.date) -> str:
 def end_of(day: dt.date) -> str:
     """The last second of a day in the portal's time zone, in UTC."""
     return _utc(timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59))))
-
-
-def _fmt(day: dt.date) -> str:
-    return day.strftime("%m/%d/%Y")
 
 
 # --- Signing: eddsa-jcs-2022 -------------------------------------------------------------------------
@@ -250,8 +247,8 @@ def badge_credential(certificate: Certificate) -> dict[str, Any]:
         "name": f"{credential.designation} – {credential.designation_name}",
         "description": (
             f"{name} holds the {credential.designation} designation "
-            f"({credential.designation_name}), valid from {_fmt(certificate.valid_from)} "
-            f"through {_fmt(certificate.valid_through)}. Verify at {verify_url}"
+            f"({credential.designation_name}), valid from {format_date(certificate.valid_from)} "
+            f"through {format_date(certificate.valid_through)}. Verify at {verify_url}"
         ),
         "validFrom": start_of(certificate.valid_from),
         "validUntil": end_of(certificate.valid_through),
@@ -432,7 +429,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     pdf.drawCentredString(
         center,
         height - 5.6 * inch,
-        f"Valid from {_fmt(certificate.valid_from)} through {_fmt(certificate.valid_through)}",
+        f"Valid from {format_date(certificate.valid_from)} through {format_date(certificate.valid_through)}",
     )
     pdf.setFont("Helvetica", 11)
     pdf.drawCentredString(center, 1.35 * inch, f"Verification code: {certificate.display_code}")
@@ -442,7 +439,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     pdf.drawCentredString(
         center,
         0.8 * inch,
-        f"Issued {_fmt(timezone.localdate(certificate.issued_at))} by {settings.SITE_NAME}. "
+        f"Issued {format_date(timezone.localdate(certificate.issued_at))} by {settings.SITE_NAME}. "
         "A lapsed or terminated certification shows as such at the address above.",
     )
     pdf.showPage()

@@ -8,6 +8,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+from core.formatting import format_date
+
 # Verification codes: no 0/O, 1/I/L or U, so a code read aloud or typed from paper is unambiguous.
 VERIFICATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 VERIFICATION_CODE_LENGTH = 12
@@ -115,4 +117,4 @@ class ExtensionRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Extension to {self.new_deadline:%m/%d/%Y} for report {self.report_id}"
+        return f"Extension to {format_date(self.new_deadline)} for report {self.report_id}"

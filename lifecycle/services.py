@@ -26,6 +26,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.audit import log_action, snapshot
+from core.formatting import format_date
 from members import emails
 from members.models import CommitteeRecord, Credential, MembershipRecord, Notification, User
 from payments.invoices import invoice_issue_extension
@@ -56,10 +57,6 @@ CLOSED_STATES = (
 STATUS_LIST_SIZE = 131_072
 # Certificates issued by the safety-net job only for approvals this recent.
 CERTIFICATE_BACKFILL_DAYS = 30
-
-
-def _fmt(day: dt.date) -> str:
-    return day.strftime("%m/%d/%Y")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -352,17 +349,17 @@ def lapse_reason(credential: Credential, today: dt.date) -> str | None:
         return None
     submitted_on = _submitted_on(report) if report is not None else None
     if submitted_on is None:
-        return f"No Recertification Report was submitted by {_fmt(deadlines.submit_by)}."
+        return f"No Recertification Report was submitted by {format_date(deadlines.submit_by)}."
     if submitted_on > deadlines.submit_by:
         return (
-            f"The Recertification Report was submitted on {_fmt(submitted_on)}, after the last "
-            f"day ({_fmt(deadlines.submit_by)})."
+            f"The Recertification Report was submitted on {format_date(submitted_on)}, after the last "
+            f"day ({format_date(deadlines.submit_by)})."
         )
     if report.status in (RS.SUBMITTED, RS.PAYMENT_DUE):
         invoice = report_invoice(report)
         if invoice is not None and not invoice.paid and invoice.due_on < today:
             return (
-                f"The recertification fee (invoice {invoice.number}, due {_fmt(invoice.due_on)}) "
+                f"The recertification fee (invoice {invoice.number}, due {format_date(invoice.due_on)}) "
                 "has not been received."
             )
     return None
@@ -487,7 +484,7 @@ def terminate_reason(credential: Credential, today: dt.date) -> str | None:
     if submitted_on is not None and submitted_on < deadlines.terminates_on:
         return None  # a (paper) report arrived within the grace period: staff decide
     return (
-        f"The grace period ended on {_fmt(deadlines.terminates_on - ONE_DAY)} without a "
+        f"The grace period ended on {format_date(deadlines.terminates_on - ONE_DAY)} without a "
         "Recertification Report."
     )
 
@@ -653,12 +650,12 @@ def extension_terms(
         )
     if today < terms.request_from:
         problems.append(
-            f"Extensions can be requested from {_fmt(terms.request_from)}, when the "
+            f"Extensions can be requested from {format_date(terms.request_from)}, when the "
             "recertification application opens."
         )
     if today > terms.request_until:
         problems.append(
-            f"The last day to request an extension was {_fmt(terms.request_until)}. "
+            f"The last day to request an extension was {format_date(terms.request_until)}. "
             "No extension requests are considered after that day."
         )
     if terms.documented < needed:

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.formatting import format_date
 from members.models import Credential
 from recertification import selectors
 from recertification import services as recertification_services
@@ -92,7 +93,7 @@ def extension(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 f"Your extension is requested. Pay the extension fee and your deadline moves to "
-                f"{extension_obj.new_deadline:%m/%d/%Y}.",
+                f"{format_date(extension_obj.new_deadline)}.",
             )
         return redirect("lifecycle:extension")
     recertification_services.reports_ensure_open(member=request.user)

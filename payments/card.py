@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.audit import snapshot
+from core.formatting import format_date
 from members.models import User
 
 from . import stripe_gateway as gateway
@@ -34,7 +35,7 @@ def ensure_payable(invoice: Invoice, *, today: dt.date | None = None) -> None:
         raise PaymentError(f"Invoice {invoice.number} is cancelled and cannot be paid.")
     if today < invoice.payable_from:
         raise PaymentError(
-            f"Invoice {invoice.number} can be paid from {invoice.payable_from:%m/%d/%Y}."
+            f"Invoice {invoice.number} can be paid from {format_date(invoice.payable_from)}."
         )
 
 

@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from core.formatting import format_date
+
 from .invoices import CENT, ZERO, PaymentError, lock_invoice, reissue_without
 from .models import Invoice, Payment
 from .settlement import invoice_mark_paid, payment_log, settle_card_attempts
@@ -63,8 +65,8 @@ def _payment_record_check(
                 fee_code="late",
                 actor=actor,
                 reason=(
-                    f"Check {number} dated {check_date:%m/%d/%Y} is on time "
-                    f"(on or before {invoice.on_time_until:%m/%d/%Y}): late fee waived."
+                    f"Check {number} dated {format_date(check_date)} is on time "
+                    f"(on or before {format_date(invoice.on_time_until)}): late fee waived."
                 ),
             )
         else:

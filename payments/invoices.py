@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import log_action, snapshot
+from core.formatting import format_date
 from members.models import Credential, User
 from recertification import rules
 from recertification.fees import program_fees
@@ -195,7 +196,7 @@ def _recertification_terms(
     fees = program_fees(program.code)
     calendar = program.deadlines_for(report.cycle_end.year)
     extension = _extension_granted(report)
-    cycle = f"{report.cycle_start:%m/%d/%Y}–{report.cycle_end:%m/%d/%Y}"
+    cycle = f"{format_date(report.cycle_start)}–{format_date(report.cycle_end)}"
     on_time = calendar.get("on_time_until")
     extended_until = calendar.get("extension_until") if extension else None
     # A paper report staff record for a lapsed credential reinstates it.
@@ -216,7 +217,7 @@ def _recertification_terms(
         kind = Invoice.Kind.REINSTATEMENT
         lines.append(Line("reinstatement", "Reinstatement fee", fees.reinstatement))
     if "late" in due and fees.late > ZERO:
-        lines.append(Line("late", f"Late fee (submitted after {on_time:%m/%d/%Y})", fees.late))
+        lines.append(Line("late", f"Late fee (submitted after {format_date(on_time)})", fees.late))
 
     payable_from = max(issued_on, calendar.get("invoice_payable_from", issued_on))
     late_until = calendar.get("late_until")

@@ -14,6 +14,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.formatting import format_date
+
 from .models import Invoice, Payment
 
 BRAND = colors.HexColor("#0d6efd")
@@ -109,14 +111,14 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     heading = "Correction invoice" if invoice.is_correction else "Invoice"
     facts = [
         ("Invoice", invoice.number),
-        ("Date issued", f"{invoice.issued_on:%m/%d/%Y}"),
+        ("Date issued", f"{format_date(invoice.issued_on)}"),
     ]
     if invoice.is_correction and invoice.cancels_id:
         facts.append(("Cancels", invoice.cancels.number))
     else:
         facts += [
-            ("Payable from", f"{invoice.payable_from:%m/%d/%Y}"),
-            ("Due date", f"{invoice.due_on:%m/%d/%Y}"),
+            ("Payable from", f"{format_date(invoice.payable_from)}"),
+            ("Due date", f"{format_date(invoice.due_on)}"),
         ]
     facts.append(("Status", invoice.display_status))
     story = _header(invoice, heading, facts)
@@ -151,7 +153,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             )
         )
     story.append(Spacer(1, 18))
-    story.append(Paragraph(f"Printed {timezone.localdate():%m/%d/%Y}", s["small"]))
+    story.append(Paragraph(f"Printed {format_date(timezone.localdate())}", s["small"]))
     _document(buffer, f"Invoice {invoice.number}").build(story)
     return buffer.getvalue()
 
@@ -161,11 +163,11 @@ def _payment_sentence(payment: Payment) -> str:
     how = f"check {payment.check_number}" if payment.method == Payment.Method.CHECK else "card"
     text = f"{_money(payment.amount, payment.currency)} by {how}"
     if payment.method == Payment.Method.CHECK and payment.check_date:
-        text += f" dated {payment.check_date:%m/%d/%Y}"
+        text += f" dated {format_date(payment.check_date)}"
     if when:
-        text += f", received {when:%m/%d/%Y}"
+        text += f", received {format_date(when)}"
     if payment.status == Payment.Status.REFUNDED and payment.refunded_at:
-        text += f"; refunded {timezone.localdate(payment.refunded_at):%m/%d/%Y}"
+        text += f"; refunded {format_date(timezone.localdate(payment.refunded_at))}"
     return text + "."
 
 
@@ -176,7 +178,7 @@ def receipt_pdf(payment: Payment) -> bytes:
     paid_on = timezone.localdate(payment.confirmed_at) if payment.confirmed_at else None
     facts = [
         ("Receipt for", invoice.number),
-        ("Date paid", f"{paid_on:%m/%d/%Y}" if paid_on else ""),
+        ("Date paid", f"{format_date(paid_on)}" if paid_on else ""),
         ("Amount paid", _money(payment.amount, payment.currency)),
         (
             "Paid by",
@@ -194,6 +196,6 @@ def receipt_pdf(payment: Payment) -> bytes:
     else:
         story.append(Paragraph("Thank you for your payment.", s["normal"]))
     story.append(Spacer(1, 18))
-    story.append(Paragraph(f"Printed {timezone.localdate():%m/%d/%Y}", s["small"]))
+    story.append(Paragraph(f"Printed {format_date(timezone.localdate())}", s["small"]))
     _document(buffer, f"Receipt {invoice.number}").build(story)
     return buffer.getvalue()

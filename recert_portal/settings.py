@@ -221,8 +221,9 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
-DATE_FORMAT = "m/d/Y"
-SHORT_DATE_FORMAT = "m/d/Y"
+# Dates as members read them: recert_portal/formats/en/formats.py (the locale's formats win over
+# DATE_FORMAT settings, so the project's format module sets them).
+FORMAT_MODULE_PATH = ["recert_portal.formats"]
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
 
 # --- Static and media files -------------------------------------------------------------------

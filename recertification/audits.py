@@ -8,7 +8,6 @@ because a fee of zero moves a report on at once).
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from decimal import Decimal
 from typing import Any
@@ -17,6 +16,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from core.audit import log_action, snapshot
+from core.formatting import format_date
 from core.models import AuditLog
 from members import emails as member_emails
 
@@ -32,10 +32,6 @@ EMAIL_RETURNED = "report_returned"
 EMAIL_AUDIT = "audit_selected"
 
 _random = secrets.SystemRandom()
-
-
-def _fmt(day: dt.date) -> str:
-    return day.strftime("%m/%d/%Y")
 
 
 def report_state(report: Report) -> dict[str, Any]:
@@ -79,7 +75,7 @@ def email_about_report(
             *paragraphs,
             f"Member number: {member.member_number}\n"
             f"Certification: {designations}\n"
-            f"Recertification cycle: {_fmt(report.cycle_start)} to {_fmt(report.cycle_end)}\n"
+            f"Recertification cycle: {format_date(report.cycle_start)} to {format_date(report.cycle_end)}\n"
             f"Report number: {report.pk}",
             f"Recertification Portal: {settings.SITE_URL}{reverse('recertification:portal')}",
             f"Questions? Write to {settings.SUPPORT_EMAIL}.",

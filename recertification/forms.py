@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.safestring import SafeString
 
+from core.formatting import format_date
 from members.models import Credential
 
 from . import rules
@@ -193,7 +194,7 @@ class EntryForm(forms.Form):
             # would query them again for every form on the page.
             self.fields["credentials"] = forms.TypedMultipleChoiceField(
                 choices=[
-                    (c.pk, f"{c.designation} (cycle ends {c.cycle_end:%m/%d/%Y})")
+                    (c.pk, f"{c.designation} (cycle ends {format_date(c.cycle_end)})")
                     for c in credentials
                 ],
                 coerce=int,
@@ -289,5 +290,5 @@ class SubmissionForm(forms.Form):
     def clean_date_agreed(self):
         value = self.cleaned_data["date_agreed"]
         if value != self.today:
-            raise ValidationError(f"Enter today's date ({self.today:%m/%d/%Y}).")
+            raise ValidationError(f"Enter today's date ({format_date(self.today)}).")
         return value

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.formatting import format_date
 from members.models import Credential, program_choices
 
 
@@ -155,7 +156,7 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.designations} report {self.cycle_start:%m/%d/%Y}–{self.cycle_end:%m/%d/%Y}"
+        return f"{self.designations} report {format_date(self.cycle_start)}–{format_date(self.cycle_end)}"
 
     @property
     def is_editable(self) -> bool:

@@ -13,6 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from core.formatting import format_date
 from members.models import CommitteeRecord, Credential, MembershipRecord
 
 from . import rules
@@ -60,7 +61,7 @@ class ScoredLine:
             "name": self.name,
             "auto": auto,
             "category": self.kind.short,
-            "entered": "" if auto else f"{timezone.localtime(self.entry.created_at):%m/%d/%Y}",
+            "entered": "" if auto else f"{format_date(timezone.localtime(self.entry.created_at))}",
             "files": "" if auto else ", ".join(f.original_name for f in self.entry.attached_files),
         }
 

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.audit import log_action, snapshot
+from core.formatting import format_date
 from members.models import Credential
 
 from . import rules
@@ -38,10 +39,6 @@ ENTRY_FIELDS = [
     "approved",
     "details",
 ]
-
-
-def _fmt(day: dt.date) -> str:
-    return day.strftime("%m/%d/%Y")
 
 
 # --- reports ---------------------------------------------------------------------------------
@@ -115,7 +112,7 @@ def _check_open(report: Report, scored: ScoredReport) -> None:
     if not report.is_editable:
         raise ValidationError(
             f"Your {scored.report.designations} report was submitted on "
-            f"{report.submitted_at:%m/%d/%Y} and can no longer be changed."
+            f"{format_date(report.submitted_at)} and can no longer be changed."
         )
     for credential in scored.credentials:
         if not credential.is_open:
@@ -127,12 +124,14 @@ def _check_open(report: Report, scored: ScoredReport) -> None:
 
 def _check_in_cycle(values: dict, report: Report, designations: str) -> None:
     start, end = report.cycle_start, report.cycle_end
-    window = f"{_fmt(start)} to {_fmt(end)}"
+    window = f"{format_date(start)} to {format_date(end)}"
     day, year = values.get("date"), values.get("year")
     today = timezone.localdate()
     if day is not None and day > today:
         raise ValidationError(
-            {"date": f"{_fmt(day)} is in the future. Enter activities once they have taken place."}
+            {
+                "date": f"{format_date(day)} is in the future. Enter activities once they have taken place."
+            }
         )
     if year is not None and year > today.year:
         raise ValidationError(
@@ -141,7 +140,7 @@ def _check_in_cycle(values: dict, report: Report, designations: str) -> None:
     if day is not None and not (start <= day <= end):
         raise ValidationError(
             {
-                "date": f"{_fmt(day)} is outside your {designations} recertification cycle ({window}). "
+                "date": f"{format_date(day)} is outside your {designations} recertification cycle ({window}). "
                 "Enter activities from this cycle only."
             }
         )
@@ -323,7 +322,7 @@ def _editable_reports(entry: Entry) -> list[Report]:
     for report in reports:
         if not report.is_editable:
             raise ValidationError(
-                f"This entry belongs to a report submitted on {report.submitted_at:%m/%d/%Y}; it can no longer be changed."
+                f"This entry belongs to a report submitted on {format_date(report.submitted_at)}; it can no longer be changed."
             )
     return reports
 
@@ -477,7 +476,7 @@ def _check_window(program: rules.Program, report: Report, on: dt.date) -> None:
     opens = program.deadlines_for(report.cycle_end.year).get("application_opens")
     if opens is not None and on < opens:
         raise ValidationError(
-            f"The {program.name} recertification application opens on {_fmt(opens)}. "
+            f"The {program.name} recertification application opens on {format_date(opens)}. "
             "Keep entering your credits; you can submit from that day."
         )
 

@@ -12,6 +12,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.formatting import format_date
+
 from . import rules
 from .pages import export_rows
 from .selectors import ScoredReport
@@ -39,8 +41,8 @@ def render_transcript(scored: ScoredReport, *, member) -> bytes:
             styles["Normal"],
         ),
         Paragraph(
-            f"Cycle {report.cycle_start:%m/%d/%Y} to {report.cycle_end:%m/%d/%Y} · status "
-            f"{escape(report.get_status_display())} · printed {timezone.localdate():%m/%d/%Y}",
+            f"Cycle {format_date(report.cycle_start)} to {format_date(report.cycle_end)} · status "
+            f"{escape(report.get_status_display())} · printed {format_date(timezone.localdate())}",
             styles["Normal"],
         ),
         Paragraph(
