@@ -7,7 +7,6 @@ in docs/deployment.md. Every reader below raises ImproperlyConfigured on a bad v
 from __future__ import annotations
 
 import os
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -54,14 +53,6 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum} (got {value}).")
     return value
-
-
-def env_decimal(name: str, default: str) -> Decimal:
-    raw = os.environ.get(name, "").strip() or default
-    try:
-        return Decimal(raw)
-    except InvalidOperation:
-        raise ImproperlyConfigured(f"{name} must be a decimal number (got {raw!r}).") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

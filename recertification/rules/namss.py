@@ -1,12 +1,11 @@
 """NAMSS: CE credits per 3-year cycle (2 December to 1 December), with a NAMSS-approved minimum.
 
-From the NAMSS recertification FAQ (seed 002) as settled by RULES.md. The calendar helpers at the
-bottom read the deadlines declared here, so staff-visible dates live in one place.
+From the NAMSS recertification FAQ (seed 002) as settled by RULES.md: the whole policy, calendar,
+fees, extensions and grace period included, is the declaration below.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from .model import (
@@ -158,29 +157,3 @@ PROGRAM = Program(
         "The recertification application opens on 1 August of your renewal year.",
     ),
 )
-
-
-def calendar(renewal_year: int) -> dict[str, dt.date]:
-    """The NAMSS calendar of a renewal year, by deadline code."""
-    return PROGRAM.deadlines_for(renewal_year)
-
-
-def submission_status(renewal_year: int, on: dt.date, *, extension_granted: bool = False) -> str:
-    """Where a submission made on `on` stands for renewal year Y.
-
-    One of "not_open" (before 1 August Y), "on_time" (to 1 December Y), "late" (to 31 December
-    Y, late fee), "extended" (to 1 June Y+1 with an extension), "reinstatement" (lapsed, to
-    30 June Y+1: recertification and reinstatement fees), "closed" (re-take the exam).
-    """
-    days = calendar(renewal_year)
-    if on < days["application_opens"]:
-        return "not_open"
-    if on <= days["on_time_until"]:
-        return "on_time"
-    if on <= days["late_until"]:
-        return "late"
-    if extension_granted and on <= days["extension_until"]:
-        return "extended"
-    if on <= days["reinstatement_until"]:
-        return "reinstatement"
-    return "closed"

@@ -9,6 +9,7 @@ would hide a dependency, or a circle, until run time). The few named exceptions 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,3 +205,22 @@ def test_the_guard_accepts_downward_imports():
         "from recertification import rules\nfrom . import models\n"
     )
     assert _probe("lifecycle/probe.py", source) == []
+
+
+def test_no_program_is_named_outside_its_rules_module():
+    """A program's policy lives in its declaration: no product code or template names its code."""
+    from recertification.rules import programs
+
+    codes = [p.code for p in programs()]
+    quoted = re.compile("|".join(rf"[\"']{re.escape(code)}[\"']" for code in codes))
+    places = [*product_files(), *sorted((ROOT / "templates").rglob("*.html"))]
+    places += sorted((ROOT / "templates").rglob("*.txt"))
+    found = []
+    for path in places:
+        relative = path.relative_to(ROOT)
+        if relative.parts[:2] == ("recertification", "rules") or relative.parts[0] == "demo":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if quoted.search(line):
+                found.append(f"{relative}:{number}: {line.strip()}")
+    assert found == []

@@ -144,21 +144,20 @@ def test_the_calendar_of_a_renewal_year():
 
 
 @pytest.mark.parametrize(
-    ("day", "extension", "status", "fees"),
+    ("day", "extension", "fees"),
     [
-        (date(2022, 7, 31), False, "not_open", []),
-        (date(2022, 8, 1), False, "on_time", ["recertification"]),
-        (date(2022, 12, 1), False, "on_time", ["recertification"]),
-        (date(2022, 12, 2), False, "late", ["recertification", "late"]),
-        (date(2022, 12, 31), False, "late", ["recertification", "late"]),
-        (date(2023, 3, 1), True, "extended", ["recertification"]),
-        (date(2023, 3, 1), False, "reinstatement", ["recertification", "reinstatement"]),
-        (date(2023, 6, 2), True, "reinstatement", ["recertification", "reinstatement"]),
-        (date(2023, 7, 1), False, "closed", []),
+        (date(2022, 7, 31), False, []),
+        (date(2022, 8, 1), False, ["recertification"]),
+        (date(2022, 12, 1), False, ["recertification"]),
+        (date(2022, 12, 2), False, ["recertification", "late"]),
+        (date(2022, 12, 31), False, ["recertification", "late"]),
+        (date(2023, 3, 1), True, ["recertification"]),
+        (date(2023, 3, 1), False, ["recertification", "reinstatement"]),
+        (date(2023, 6, 2), True, ["recertification", "reinstatement"]),
+        (date(2023, 7, 1), False, []),
     ],
 )
-def test_submission_status_and_fees_follow_the_calendar(day, extension, status, fees):
-    assert namss.submission_status(2022, day, extension_granted=extension) == status
+def test_fees_follow_the_calendar(day, extension, fees):
     assert namss.PROGRAM.fees_due(2022, day, extension_granted=extension) == fees
 
 
