@@ -7,12 +7,7 @@ import lifecycle.models
 from django.conf import settings
 from django.db import migrations, models
 
-
-def move_content_types(apps, schema_editor, old_app, new_app, models):
-    """Keep the content types (and so the permissions granted to groups and staff, and the admin
-    history) of models that move app: rename their app label. A new database has none yet."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label=old_app, model__in=models).update(app_label=new_app)
+from core.migration_operations import move_content_types
 
 
 class Migration(migrations.Migration):
@@ -76,12 +71,5 @@ class Migration(migrations.Migration):
             ],
             database_operations=[],
         ),
-        migrations.RunPython(
-            lambda apps, editor: move_content_types(
-                apps, editor, "members", "lifecycle", ["certificate", "extensionrequest"]
-            ),
-            lambda apps, editor: move_content_types(
-                apps, editor, "lifecycle", "members", ["certificate", "extensionrequest"]
-            ),
-        ),
+        move_content_types("members", "lifecycle", ["certificate", "extensionrequest"]),
     ]
