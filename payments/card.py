@@ -95,6 +95,18 @@ def payment_intent_for(*, invoice: Invoice, member: User, payment_method: str) -
         raise PermissionDenied
     ensure_payable(invoice)
     customer = stripe_customer_for(member)
+    settled = _settle_in_flight(invoice, payment_method)
+    if settled is not None:
+        return settled
+    return _new_card_attempt(invoice, member, customer, payment_method)
+
+
+def _settle_in_flight(invoice: Invoice, payment_method: str) -> Payment | None:
+    """Bring the invoice's card attempts still in flight up to date with Stripe, oldest first.
+
+    Returns the first that is reusable (unconfirmed, now with this card), confirmed or pending;
+    None when all of them have ended (an abandoned one is cancelled at Stripe first).
+    """
     in_flight = invoice.payments.filter(
         method=Payment.Method.CARD, status__in=Payment.IN_FLIGHT
     ).order_by("attempt")
@@ -111,10 +123,34 @@ def payment_intent_for(*, invoice: Invoice, member: User, payment_method: str) -
         # Returned, not raised, so that what was just recorded is committed.
         if payment.status in (Payment.Status.CONFIRMED, Payment.Status.PENDING):
             return payment
+    return None
 
+
+def _new_card_attempt(
+    invoice: Invoice, member: User, customer: str, payment_method: str
+) -> Payment:
+    """The next card attempt: a new PaymentIntent at Stripe and its Payment, status "created"."""
     attempt = (
         invoice.payments.filter(method=Payment.Method.CARD).aggregate(n=Max("attempt"))["n"] or 0
     ) + 1
+    intent = _create_payment_intent(invoice, customer, payment_method, attempt)
+    payment = Payment.objects.create(
+        invoice=invoice,
+        method=Payment.Method.CARD,
+        status=Payment.Status.CREATED,
+        amount=invoice.total,
+        currency=invoice.currency,
+        attempt=attempt,
+        stripe_payment_intent_id=intent.id,
+    )
+    payment_log(payment, "created", before={}, actor=member)
+    return payment
+
+
+def _create_payment_intent(
+    invoice: Invoice, customer: str, payment_method: str, attempt: int
+) -> gateway.Intent:
+    """The PaymentIntent for the invoice's total, idempotent per invoice and attempt number."""
     request = {
         "amount": gateway.to_minor_units(invoice.total, invoice.currency),
         "currency": invoice.currency,
@@ -128,24 +164,13 @@ def payment_intent_for(*, invoice: Invoice, member: User, payment_method: str) -
     }
     key = f"invoice-{invoice.pk}-attempt-{attempt}"
     try:
-        intent = gateway.payment_intent_create(idempotency_key=key, **request)
+        return gateway.payment_intent_create(idempotency_key=key, **request)
     except gateway.GatewayError as exc:
         # An attempt number whose first try was rolled back here may meet its old key at Stripe
         # with other parameters; the card makes the key unique again.
         if exc.code != "idempotency_error":
             raise
-        intent = gateway.payment_intent_create(idempotency_key=f"{key}-{payment_method}", **request)
-    payment = Payment.objects.create(
-        invoice=invoice,
-        method=Payment.Method.CARD,
-        status=Payment.Status.CREATED,
-        amount=invoice.total,
-        currency=invoice.currency,
-        attempt=attempt,
-        stripe_payment_intent_id=intent.id,
-    )
-    payment_log(payment, "created", before={}, actor=member)
-    return payment
+        return gateway.payment_intent_create(idempotency_key=f"{key}-{payment_method}", **request)
 
 
 @dataclass(frozen=True)

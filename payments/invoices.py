@@ -107,18 +107,7 @@ def create_invoice(
     prefix, counter, number = _next_number()
     now = timezone.now()
     settled = kind == Invoice.Kind.CORRECTION or total == ZERO
-    # Copy billing details from the original for a correction, so both show the same addressee.
-    billing = (
-        {
-            "billing_name": cancels.billing_name,
-            "billing_organization": cancels.billing_organization,
-            "billing_address": cancels.billing_address,
-            "billing_email": cancels.billing_email,
-            "member_number": cancels.member_number,
-        }
-        if cancels is not None
-        else _billing(member)
-    )
+    billing = _billing_for(member, cancels)
     invoice = Invoice.objects.create(
         prefix=prefix,
         counter=counter,
@@ -141,6 +130,28 @@ def create_invoice(
         total=total,
         **billing,
     )
+    _create_lines(invoice, lines)
+    _log_issued(invoice, member=member, actor=actor)
+    return invoice
+
+
+def _billing_for(member: User, cancels: Invoice | None) -> dict[str, str]:
+    """The member's billing details, or for a correction a copy of the original's, so that both
+    show the same addressee.
+    """
+    if cancels is None:
+        return _billing(member)
+    return {
+        "billing_name": cancels.billing_name,
+        "billing_organization": cancels.billing_organization,
+        "billing_address": cancels.billing_address,
+        "billing_email": cancels.billing_email,
+        "member_number": cancels.member_number,
+    }
+
+
+def _create_lines(invoice: Invoice, lines: list[Line]) -> None:
+    """The invoice's lines, numbered from 1 in the order given."""
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,
@@ -153,22 +164,25 @@ def create_invoice(
         )
         for position, line in enumerate(lines, start=1)
     )
+
+
+def _log_issued(invoice: Invoice, *, member: User, actor) -> None:
+    """The audit record of a new invoice."""
     log_action(
         invoice,
         "issued",
         actor=actor,
         member=member,
-        reason=reason,
+        reason=invoice.reason,
         after={
-            "number": number,
-            "kind": kind,
-            "total": total,
-            "currency": currency,
+            "number": invoice.number,
+            "kind": invoice.kind,
+            "total": invoice.total,
+            "currency": invoice.currency,
             "status": invoice.status,
-            "cancels": cancels.number if cancels else None,
+            "cancels": invoice.cancels.number if invoice.cancels else None,
         },
     )
-    return invoice
 
 
 def lock_invoice(invoice: Invoice | int) -> Invoice:

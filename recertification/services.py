@@ -251,32 +251,12 @@ def entry_create(
 ) -> Entry:
     """Save an activity once, counting toward the current report of each chosen credential."""
     program = rules.get_program(program_code)
-    if not credentials:
-        raise ValidationError(
-            {"credentials": "Choose at least one certification this activity counts toward."}
-        )
-    if any(c.holder_id != member.pk or c.program != program_code for c in credentials):
-        raise ValidationError("That certification is not yours.")
-    kind = program.kind(values["kind"])
-    if not kind.member_entry:
-        raise ValidationError(
-            {"kind": f"{kind.short} points are added automatically from staff records."}
-        )
-    reports = _locked_reports(member, _current_report_ids(credentials))
-    if not reports:
-        raise ValidationError("Your portal has no open report for that certification.")
+    _check_chosen_credentials(member, program_code, credentials)
+    kind = _member_kind(program, values["kind"])
+    reports = _open_reports(member, credentials)
     scored_before = scored_reports(member, [r.pk for r in reports])
     for report, scored in zip(reports, scored_before, strict=True):
-        designations = scored.report.designations
-        _check_open(report, scored)
-        _check_in_cycle(values, report, designations)
-        _validate_with_rules(program, values, report, [c.designation for c in scored.credentials])
-        if scored.met:
-            raise ValidationError(
-                f"You have reached the {rules.format_decimal(scored.required)} {program.point_names[1]} required for "
-                f"{designations}, so the portal accepts no new entries. Please submit your Recertification "
-                "Report; you can still edit or delete entries until you submit."
-            )
+        _check_accepts_entry(program, values, report, scored)
     key = entry_year_key(program, values)
     _check_duplicate(member, kind, key, values)
     entry = Entry(
@@ -287,17 +267,7 @@ def entry_create(
         year_key=key,
         **values,
     )
-    if key is None:
-        entry.save()
-    else:
-        # A concurrent save of the same year can pass the check above; the unique constraint then
-        # refuses this one, and the check, run again, gives the member the message.
-        try:
-            with transaction.atomic():
-                entry.save()
-        except IntegrityError:
-            _check_duplicate(member, kind, key, values)
-            raise
+    _save_new_entry(entry, member, kind, key, values)
     entry.reports.add(*reports)
     entry.file_list = _store_files(entry, files or [], kind.uploads.max_files)
     log_action(
@@ -307,6 +277,65 @@ def entry_create(
     # what reading them again after the commit would give (pages.saved_message shows them).
     entry.scored_after = [with_entry(scored, entry) for scored in scored_before]
     return entry
+
+
+def _check_chosen_credentials(member, program_code: str, credentials: list[Credential]) -> None:
+    if not credentials:
+        raise ValidationError(
+            {"credentials": "Choose at least one certification this activity counts toward."}
+        )
+    if any(c.holder_id != member.pk or c.program != program_code for c in credentials):
+        raise ValidationError("That certification is not yours.")
+
+
+def _member_kind(program: rules.Program, code: str) -> rules.Kind:
+    """The kind of activity, if members enter it themselves (staff records add the others)."""
+    kind = program.kind(code)
+    if not kind.member_entry:
+        raise ValidationError(
+            {"kind": f"{kind.short} points are added automatically from staff records."}
+        )
+    return kind
+
+
+def _open_reports(member, credentials: list[Credential]) -> list[Report]:
+    """The current reports of the credentials, locked."""
+    reports = _locked_reports(member, _current_report_ids(credentials))
+    if not reports:
+        raise ValidationError("Your portal has no open report for that certification.")
+    return reports
+
+
+def _check_accepts_entry(
+    program: rules.Program, values: dict, report: Report, scored: ScoredReport
+) -> None:
+    """Refuse a new entry the report cannot take: closed, outside its cycle, refused by the
+    rules, or the requirement already met.
+    """
+    designations = scored.report.designations
+    _check_open(report, scored)
+    _check_in_cycle(values, report, designations)
+    _validate_with_rules(program, values, report, [c.designation for c in scored.credentials])
+    if scored.met:
+        raise ValidationError(
+            f"You have reached the {rules.format_decimal(scored.required)} {program.point_names[1]} required for "
+            f"{designations}, so the portal accepts no new entries. Please submit your Recertification "
+            "Report; you can still edit or delete entries until you submit."
+        )
+
+
+def _save_new_entry(entry: Entry, member, kind: rules.Kind, key: str | None, values: dict) -> None:
+    if key is None:
+        entry.save()
+        return
+    # A concurrent save of the same year can pass the duplicate check; the unique constraint then
+    # refuses this one, and the check, run again, gives the member the message.
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:
+        _check_duplicate(member, kind, key, values)
+        raise
 
 
 def _entry_state(entry: Entry, reports: list[Report] | None = None) -> dict:

@@ -32,8 +32,17 @@ def render_transcript(scored: ScoredReport, *, member) -> bytes:
         title=f"Recertification transcript {report.designations}",
         author=scored.program.name,
     )
+    story = _heading(scored, member, styles)
+    story.append(_lines_table(scored, small))
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _heading(scored: ScoredReport, member, styles) -> list:
+    """Title, member, cycle and status, then the points counted (and any shortfalls)."""
+    report = scored.report
     fmt = rules.format_decimal
-    story = [
+    return [
         Paragraph(f"{escape(scored.program.name)} Recertification Transcript", styles["Title"]),
         Paragraph(
             f"{escape(member.get_full_name())} · member number {escape(member.member_number)} · "
@@ -52,6 +61,10 @@ def render_transcript(scored: ScoredReport, *, member) -> bytes:
         ),
         Spacer(1, 6),
     ]
+
+
+def _lines_table(scored: ScoredReport, small) -> Table:
+    """A row per line of the report (or "No entries"), under a header repeated on every page."""
     header = ["Category", "Activity", "Date/Year", "Claimed", "Counted", "Reason"]
     rows = [header]
     for row in export_rows(scored):
@@ -86,6 +99,4 @@ def render_transcript(scored: ScoredReport, *, member) -> bytes:
             ]
         )
     )
-    story.append(table)
-    doc.build(story)
-    return buffer.getvalue()
+    return table

@@ -355,15 +355,53 @@ def _evaluate(
     activities: Iterable[Activity],
     first_dual_cycle: bool,
 ) -> Result:
+    """The body of `evaluate`, run in `_CONTEXT`: check the cycle, score and count each
+    activity in order, then compare the totals with the requirement.
+    """
     program = get_program(program_ref)
     codes = program.check_credentials(credentials)
     requirement = program.requirement_for(codes, first_dual_cycle)
+    _check_cycle(start, end)
+    minimums = _all_minimums(program, requirement)
+    tally = _Tally.starting(program, minimums)
+    for index, activity in enumerate(activities):
+        kind, rule, claimed = _score_at(program, index, activity)
+        outside = outside_cycle(activity, start, end)
+        if outside or rule is None:
+            line = _uncounted_line(activity, kind, rule, claimed, outside)
+        else:
+            line = tally.count(activity, kind, rule, claimed)
+        tally.lines.append(line)
+
+    required = Decimal(requirement.total)
+    shortfalls, minimum_results = _shortfalls(program, required, tally)
+    return Result(
+        program=program.code,
+        credentials=codes,
+        cycle_start=start,
+        cycle_end=end,
+        total=tally.total,
+        required=required,
+        met=not shortfalls,
+        shortfalls=shortfalls,
+        lines=tally.lines,
+        by_category=tally.by_category,
+        minimums=minimum_results,
+        requirement=requirement,
+    )
+
+
+def _check_cycle(start: dt.date, end: dt.date) -> None:
+    """Refuse cycle bounds that are not plain dates, or that end before they start."""
     for name, value in (("cycle_start", start), ("cycle_end", end)):
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
             raise ValueError(f"{name} must be a datetime.date (got {value!r})")
     if end < start:
         raise ValueError(f"cycle_end {end} is before cycle_start {start}")
 
+
+def _all_minimums(program: Program, requirement: Requirement) -> list[Minimum]:
+    """The requirement's minimums, then one per category that declares a minimum."""
     minimums: list[Minimum] = list(requirement.minimums)
     for category in program.categories:
         if category.minimum is not None:
@@ -375,99 +413,174 @@ def _evaluate(
                     categories=(category.code,),
                 )
             )
-    category_caps = {
+    return minimums
+
+
+def _category_caps(program: Program) -> dict[str, tuple[Decimal | int, str]]:
+    """Category code -> (maximum, reason when reached), for categories that declare a maximum."""
+    return {
         c.code: (c.maximum, _category_cap_reason(c))
         for c in program.categories
         if c.maximum is not None
     }
 
-    used: dict[tuple[object, ...], Decimal] = {}
-    by_category = {c.code: ZERO for c in program.categories}
-    toward_minimum = [ZERO] * len(minimums)
-    lines: list[Line] = []
-    total = ZERO
 
-    for index, activity in enumerate(activities):
-        try:
-            kind, rule, claimed = _score(program, activity)
-        except ActivityError as exc:
-            raise ActivityError(str(exc), field=exc.field, index=index, activity=activity) from None
+def _score_at(
+    program: Program, index: int, activity: Activity
+) -> tuple[Kind, Rule | None, Decimal]:
+    """`_score`, with the activity's position and the activity itself added to its error."""
+    try:
+        return _score(program, activity)
+    except ActivityError as exc:
+        raise ActivityError(str(exc), field=exc.field, index=index, activity=activity) from None
 
-        outside = outside_cycle(activity, start, end)
-        if outside:
-            lines.append(
-                Line(
-                    activity,
-                    kind.code,
-                    kind.category,
-                    claimed,
-                    ZERO,
-                    outside,
-                    rule.effective_from if rule else None,
-                )
-            )
-            continue
-        if rule is None:
-            reason = f"{kind.short} counts only from {kind.rules[0].effective_from.isoformat()}"
-            lines.append(Line(activity, kind.code, kind.category, ZERO, ZERO, reason, None))
-            continue
 
-        amount = claimed
-        reasons: list[str] = []
-        keys: list[tuple[object, ...]] = []
-        for cap in rule.caps:
-            key = (cap.key, *_cap_values(cap.per, activity)) if cap.per else (cap.key,)
-            room = cap.limit - used.get(key, ZERO)
-            if amount > room:
-                amount = room if room > 0 else ZERO
-                reasons.append(
-                    _cap_reason(
-                        cap.reason_template(), cap.limit, kind, activity, cap.per_label, cap.per
-                    )
-                )
-            keys.append(key)
-        category_cap = category_caps.get(kind.category)
-        if category_cap is not None:
-            key = ("category", kind.category)
-            room = category_cap[0] - used.get(key, ZERO)
-            if amount > room:
-                amount = room if room > 0 else ZERO
-                reasons.append(category_cap[1])
-            keys.append(key)
-        # Every cap records what finally counted, so a later, tighter cap never leaves an
-        # earlier one charged for points that did not count.
-        for key in keys:
-            used[key] = used.get(key, ZERO) + amount
+def _uncounted_line(
+    activity: Activity, kind: Kind, rule: Rule | None, claimed: Decimal, outside: str
+) -> Line:
+    """The line of an activity that counts nothing: it falls `outside` the cycle, or (with
+    no `rule`) before the kind's first rule version.
+    """
+    if outside:
+        return Line(
+            activity,
+            kind.code,
+            kind.category,
+            claimed,
+            ZERO,
+            outside,
+            rule.effective_from if rule else None,
+        )
+    reason = f"{kind.short} counts only from {kind.rules[0].effective_from.isoformat()}"
+    return Line(activity, kind.code, kind.category, ZERO, ZERO, reason, None)
 
-        total += amount
-        by_category[kind.category] += amount
-        for position, minimum in enumerate(minimums):
-            if minimum.matches(activity, kind.category):
-                toward_minimum[position] += amount
-        lines.append(
-            Line(
-                activity,
-                kind.code,
-                kind.category,
-                claimed,
-                amount,
-                "; ".join(reasons),
-                rule.effective_from,
-            )
+
+_CapKey = tuple[object, ...]
+"""A cap's running-total key: the cap key, then its organization/group/date/year values."""
+
+
+@dataclass
+class _Tally:
+    """The running state of one evaluation: what each cap has used so far, and what counted
+    in total, per category and toward each minimum.
+    """
+
+    minimums: list[Minimum]
+    category_caps: dict[str, tuple[Decimal | int, str]]
+    by_category: dict[str, Decimal]
+    toward_minimum: list[Decimal]
+    used: dict[_CapKey, Decimal] = field(default_factory=dict)
+    lines: list[Line] = field(default_factory=list)
+    total: Decimal = ZERO
+
+    @classmethod
+    def starting(cls, program: Program, minimums: list[Minimum]) -> _Tally:
+        """Nothing counted yet, in any of the program's categories or toward any minimum."""
+        return cls(
+            minimums,
+            _category_caps(program),
+            {c.code: ZERO for c in program.categories},
+            [ZERO] * len(minimums),
         )
 
-    required = Decimal(requirement.total)
+    def count(self, activity: Activity, kind: Kind, rule: Rule, claimed: Decimal) -> Line:
+        """Count what the caps leave of `claimed` and return the activity's line."""
+        amount, reasons = _apply_caps(
+            self.used, rule, kind, activity, claimed, self.category_caps.get(kind.category)
+        )
+        self.total += amount
+        self.by_category[kind.category] += amount
+        for position, minimum in enumerate(self.minimums):
+            if minimum.matches(activity, kind.category):
+                self.toward_minimum[position] += amount
+        return Line(
+            activity,
+            kind.code,
+            kind.category,
+            claimed,
+            amount,
+            "; ".join(reasons),
+            rule.effective_from,
+        )
+
+
+def _apply_caps(
+    used: dict[_CapKey, Decimal],
+    rule: Rule,
+    kind: Kind,
+    activity: Activity,
+    claimed: Decimal,
+    category_cap: tuple[Decimal | int, str] | None,
+) -> tuple[Decimal, list[str]]:
+    """Trim `claimed` by the rule's caps, then by the category maximum; return what counts
+    and why not all of it. Every cap involved is charged with what counts.
+    """
+    amount, reasons, keys = _apply_kind_caps(used, rule, kind, activity, claimed)
+    if category_cap is not None:
+        key: _CapKey = ("category", kind.category)
+        amount, reached = _trim(used, key, category_cap[0], amount)
+        if reached:
+            reasons.append(category_cap[1])
+        keys.append(key)
+    # Every cap records what finally counted, so a later, tighter cap never leaves an
+    # earlier one charged for points that did not count.
+    for key in keys:
+        used[key] = used.get(key, ZERO) + amount
+    return amount, reasons
+
+
+def _apply_kind_caps(
+    used: dict[_CapKey, Decimal],
+    rule: Rule,
+    kind: Kind,
+    activity: Activity,
+    amount: Decimal,
+) -> tuple[Decimal, list[str], list[_CapKey]]:
+    """Trim `amount` by the rule's caps in declaration order; return it, the reasons of the
+    caps reached and the keys of all the rule's caps (not charged yet).
+    """
+    reasons: list[str] = []
+    keys: list[_CapKey] = []
+    for cap in rule.caps:
+        key = (cap.key, *_cap_values(cap.per, activity)) if cap.per else (cap.key,)
+        amount, reached = _trim(used, key, cap.limit, amount)
+        if reached:
+            reasons.append(
+                _cap_reason(
+                    cap.reason_template(), cap.limit, kind, activity, cap.per_label, cap.per
+                )
+            )
+        keys.append(key)
+    return amount, reasons, keys
+
+
+def _trim(
+    used: dict[_CapKey, Decimal], key: _CapKey, limit: Decimal | int, amount: Decimal
+) -> tuple[Decimal, bool]:
+    """`amount` cut down to the room left under `limit` (never below 0), and whether it was."""
+    room = limit - used.get(key, ZERO)
+    if amount > room:
+        return (room if room > 0 else ZERO), True
+    return amount, False
+
+
+def _shortfalls(
+    program: Program, required: Decimal, tally: _Tally
+) -> tuple[list[str], list[MinimumResult]]:
+    """A sentence per unmet requirement (the total first, then each minimum in order), and
+    how far each minimum is met.
+    """
     shortfalls: list[str] = []
-    if total < required:
+    if tally.total < required:
         shortfalls.append(
             _shortfall(
-                required - total,
+                required - tally.total,
                 *program.point_names,
-                f"{format_decimal(total)} of {format_decimal(required)} counted",
+                f"{format_decimal(tally.total)} of {format_decimal(required)} counted",
             )
         )
     minimum_results = []
-    for minimum, counted in zip(minimums, toward_minimum, strict=True):
+    for minimum, counted in zip(tally.minimums, tally.toward_minimum, strict=True):
         minimum_results.append(MinimumResult(minimum.noun, Decimal(minimum.amount), counted))
         if counted < minimum.amount:
             shortfalls.append(
@@ -478,17 +591,4 @@ def _evaluate(
                     f"{format_decimal(counted)} of {format_decimal(minimum.amount)}",
                 )
             )
-    return Result(
-        program=program.code,
-        credentials=codes,
-        cycle_start=start,
-        cycle_end=end,
-        total=total,
-        required=required,
-        met=not shortfalls,
-        shortfalls=shortfalls,
-        lines=lines,
-        by_category=by_category,
-        minimums=minimum_results,
-        requirement=requirement,
-    )
+    return shortfalls, minimum_results

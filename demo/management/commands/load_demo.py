@@ -53,6 +53,99 @@ def _credential(
     return credential
 
 
+def _load_members(today: dt.date) -> None:
+    """One member per program, and one whose credential has lapsed."""
+    _ipma_member(today.year)
+    _namss_member(today)
+    _ihmm_member(today.year)
+    _lapsed_member(today.year)
+
+
+def _ipma_member(year: int) -> None:
+    """An IPMA-SCP renewed last year, with membership and committee records."""
+    ipma = _user("ipma.member", "Jordan", "Alvarez", organization="City of Springfield HR")
+    _credential(
+        ipma,
+        "ipma-hr",
+        "IPMA-SCP",
+        dt.date(year - 1, 1, 1),
+        dt.date(year + 1, 12, 31),
+        certified_since=dt.date(year - 7, 1, 1),
+        status=Credential.Status.RENEW,
+        renewed_on=dt.date(year - 1, 1, 15),
+    )
+    for y in (year - 1, year):
+        MembershipRecord.objects.get_or_create(
+            member=ipma, kind="national", organization="", year=y
+        )
+    MembershipRecord.objects.get_or_create(
+        member=ipma, kind="chapter", organization="Illinois Chapter", year=year - 1
+    )
+    CommitteeRecord.objects.get_or_create(
+        member=ipma,
+        committee="Certification Committee",
+        year=year - 1,
+        defaults={"role": "member"},
+    )
+
+
+def _namss_member(today: dt.date) -> None:
+    """A dual certificant (CPCS and CPMSM) in the cycle that ends on the next 1 December."""
+    year = today.year
+    namss = _user("namss.member", "Morgan", "Lee", organization="Regional Medical Center")
+    renewal_year = year if today < dt.date(year, 12, 2) else year + 1
+    namss_start = dt.date(renewal_year - 3, 12, 2)
+    namss_end = dt.date(renewal_year, 12, 1)
+    _credential(
+        namss,
+        "namss",
+        "CPCS",
+        namss_start,
+        namss_end,
+        certified_since=dt.date(renewal_year - 9, 6, 1),
+        status=Credential.Status.RENEW,
+        renewed_on=namss_start,
+    )
+    _credential(
+        namss,
+        "namss",
+        "CPMSM",
+        namss_start,
+        namss_end,
+        certified_since=dt.date(renewal_year - 3, 12, 2),
+        status=Credential.Status.NEW,
+    )
+
+
+def _ihmm_member(year: int) -> None:
+    """A CHMM in a five-year cycle that started in March two years ago."""
+    ihmm = _user("ihmm.member", "Casey", "Nguyen", organization="Acme Chemical")
+    _credential(
+        ihmm,
+        "ihmm",
+        "CHMM",
+        dt.date(year - 2, 3, 1),
+        dt.date(year + 3, 2, 28),
+        certified_since=dt.date(year - 12, 3, 1),
+        status=Credential.Status.RENEW,
+        renewed_on=dt.date(year - 2, 3, 1),
+    )
+
+
+def _lapsed_member(year: int) -> None:
+    """An IPMA-CP whose cycle ended last year without a renewal."""
+    lapsed = _user("lapsed.member", "Riley", "Brooks", organization="County of Demo")
+    _credential(
+        lapsed,
+        "ipma-hr",
+        "IPMA-CP",
+        dt.date(year - 3, 1, 1),
+        dt.date(year - 1, 12, 31),
+        certified_since=dt.date(year - 9, 1, 1),
+        status=Credential.Status.LAPSED,
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Load demo members (one per program, one lapsed), a reviewer, a finance user and an admin."
@@ -61,87 +154,18 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         today = dt.date.today()
-        year = today.year
+        _load_members(today)
+        self._staff()
+        load_demo_entries(today=today)
+        self._print_logins()
 
-        ipma = _user("ipma.member", "Jordan", "Alvarez", organization="City of Springfield HR")
-        _credential(
-            ipma,
-            "ipma-hr",
-            "IPMA-SCP",
-            dt.date(year - 1, 1, 1),
-            dt.date(year + 1, 12, 31),
-            certified_since=dt.date(year - 7, 1, 1),
-            status=Credential.Status.RENEW,
-            renewed_on=dt.date(year - 1, 1, 15),
-        )
-        for y in (year - 1, year):
-            MembershipRecord.objects.get_or_create(
-                member=ipma, kind="national", organization="", year=y
-            )
-        MembershipRecord.objects.get_or_create(
-            member=ipma, kind="chapter", organization="Illinois Chapter", year=year - 1
-        )
-        CommitteeRecord.objects.get_or_create(
-            member=ipma,
-            committee="Certification Committee",
-            year=year - 1,
-            defaults={"role": "member"},
-        )
-
-        namss = _user("namss.member", "Morgan", "Lee", organization="Regional Medical Center")
-        renewal_year = year if today < dt.date(year, 12, 2) else year + 1
-        namss_start = dt.date(renewal_year - 3, 12, 2)
-        namss_end = dt.date(renewal_year, 12, 1)
-        _credential(
-            namss,
-            "namss",
-            "CPCS",
-            namss_start,
-            namss_end,
-            certified_since=dt.date(renewal_year - 9, 6, 1),
-            status=Credential.Status.RENEW,
-            renewed_on=namss_start,
-        )
-        _credential(
-            namss,
-            "namss",
-            "CPMSM",
-            namss_start,
-            namss_end,
-            certified_since=dt.date(renewal_year - 3, 12, 2),
-            status=Credential.Status.NEW,
-        )
-
-        ihmm = _user("ihmm.member", "Casey", "Nguyen", organization="Acme Chemical")
-        _credential(
-            ihmm,
-            "ihmm",
-            "CHMM",
-            dt.date(year - 2, 3, 1),
-            dt.date(year + 3, 2, 28),
-            certified_since=dt.date(year - 12, 3, 1),
-            status=Credential.Status.RENEW,
-            renewed_on=dt.date(year - 2, 3, 1),
-        )
-
-        lapsed = _user("lapsed.member", "Riley", "Brooks", organization="County of Demo")
-        _credential(
-            lapsed,
-            "ipma-hr",
-            "IPMA-CP",
-            dt.date(year - 3, 1, 1),
-            dt.date(year - 1, 12, 31),
-            certified_since=dt.date(year - 9, 1, 1),
-            status=Credential.Status.LAPSED,
-        )
-
+    def _staff(self) -> None:
         reviewer = _user("reviewer", "Robin", "Reviewer", is_staff=True)
         finance = _user("finance", "Frances", "Finance", is_staff=True)
         admin = _user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
         self._groups(reviewer, finance, admin)
 
-        load_demo_entries(today=today)
-
+    def _print_logins(self) -> None:
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/")
         )
