@@ -182,6 +182,15 @@ def preview(roster: Roster, text: str, source: str = "") -> Preview:
 
 
 def _preview_rows(roster: Roster, reader: csv.DictReader, result: Preview) -> Preview:
+    _check_columns(roster, reader)
+    cells_by_row = _parse_rows(roster, reader, result)
+    _match_members(cells_by_row)
+    _mark_duplicates_and_present(roster, result.rows)
+    return result
+
+
+def _check_columns(roster: Roster, reader: csv.DictReader) -> None:
+    """Normalise the header; refuse a file without an identifying column or a needed one."""
     if reader.fieldnames is None:
         raise RosterError("The file is empty.")
     reader.fieldnames = _header(reader.fieldnames)
@@ -195,6 +204,12 @@ def _preview_rows(roster: Roster, reader: csv.DictReader, result: Preview) -> Pr
         raise RosterError(
             f"Missing column(s): {', '.join(missing)}. Expected: {', '.join(roster.columns)}."
         )
+
+
+def _parse_rows(
+    roster: Roster, reader: csv.DictReader, result: Preview
+) -> list[tuple[Row, str, str]]:
+    """Each non-blank line as a Row on the result, with the member number and email it names."""
     parse = _membership_values if roster is MEMBERSHIP else _committee_values
     cells_by_row: list[tuple[Row, str, str]] = []
     for number, raw in enumerate(reader, start=2):
@@ -214,7 +229,11 @@ def _preview_rows(roster: Roster, reader: csv.DictReader, result: Preview) -> Pr
             row.status, row.message = ERROR, "no member number or email"
         result.rows.append(row)
         cells_by_row.append((row, member_number, email))
+    return cells_by_row
 
+
+def _match_members(cells_by_row: list[tuple[Row, str, str]]) -> None:
+    """Find each row's member (one read for all); an unknown or mismatched one is an error."""
     by_number, by_email = _members(
         {n for _, n, _ in cells_by_row if n}, {e for _, _, e in cells_by_row if e}
     )
@@ -229,9 +248,13 @@ def _preview_rows(roster: Roster, reader: csv.DictReader, result: Preview) -> Pr
             row.message = f"member number {member_number} and email {email} are not the same member"
         row.member = member
 
-    existing = roster.existing(sorted({r.member.pk for r in result.rows if r.member}))
+
+def _mark_duplicates_and_present(roster: Roster, rows: list[Row]) -> None:
+    """A row repeated in the file is an error; one already recorded is present (or an error when
+    its role differs)."""
+    existing = roster.existing(sorted({r.member.pk for r in rows if r.member}))
     seen: dict[tuple, int] = {}
-    for row in result.rows:
+    for row in rows:
         if row.status == ERROR:
             continue
         key = roster.key(row.member.pk, row.values)
@@ -251,7 +274,6 @@ def _preview_rows(roster: Roster, reader: csv.DictReader, result: Preview) -> Pr
             )
         else:
             row.status, row.message = PRESENT, "already present"
-    return result
 
 
 def sign(roster: Roster, text: str, source: str) -> str:

@@ -166,7 +166,7 @@ def measure_queue(database: str, repeat: int) -> dict:
     configure(database)
     from django.test import Client
 
-    from backoffice.services import QUEUE_STATUSES
+    from backoffice.review import QUEUE_STATUSES
     from members.models import User
     from recertification.models import Report
 

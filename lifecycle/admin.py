@@ -1,7 +1,7 @@
 """Admin for the lifecycle records: certificates and NAMSS extensions.
 
 Certificates are records: staff read them and never edit them by hand; state changes go through
-lifecycle.services so that each one is audited.
+the lifecycle modules (certificates, extensions) so that each one is audited.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from core.admin_helpers import ReadOnlyAdminMixin, RecordAdminMixin
 
-from . import services as lifecycle
+from .certificates import certificate_revoked
+from .extensions import extension_sync
 from .models import Certificate, ExtensionRequest
 
 
@@ -50,7 +51,7 @@ class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(boolean=True, description="revoked")
     def is_revoked(self, obj: Certificate) -> bool:
-        return lifecycle.certificate_revoked(obj)
+        return certificate_revoked(obj)
 
 
 @admin.register(ExtensionRequest)
@@ -92,7 +93,7 @@ class ExtensionRequestAdmin(RecordAdminMixin, admin.ModelAdmin):
     def activate_paid(self, request, queryset):
         today = timezone.localdate()
         changed = sum(
-            lifecycle.extension_sync(extension_id=pk, today=today)
+            extension_sync(extension_id=pk, today=today)
             for pk in queryset.values_list("pk", flat=True)
         )
         self.message_user(request, f"{changed} extension(s) updated.", messages.SUCCESS)

@@ -1,447 +1,199 @@
-"""Proof of certification: the certificate PDF, the Open Badges 3.0 credential, the status list.
-
-The badge is a W3C Verifiable Credential (data model 2.0) of type OpenBadgeCredential, secured
-with a Data Integrity proof (`eddsa-jcs-2022`: Ed25519 over JSON canonicalization) when the
-`cryptography` package is installed, and carrying a `BitstringStatusListEntry` that points at
-the public status list (`/verify/status/<n>/`), whose bit is set once the credential lapses or
-terminates. See docs/lifecycle.md.
+"""Certificate issuance: one certificate per renewed credential cycle, with a random index in the
+public status list, and whether a certificate is revoked. The documents made of a certificate
+(PDF, Open Badge, status list) are in documents.py.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import gzip
-import hashlib
-import hmac
-import io
-import json
-import uuid
-from typing import Any
+import secrets
 
-from django.conf import settings
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import LETTER, landscape
-from reportlab.lib.units import inch
-from reportlab.pdfgen import canvas
 
-from core.formatting import format_date
+from core.audit import log_action
 from members import emails
+from members.models import Credential, Notification
 from recertification import rules
+from recertification.models import Report, ReportCredential
 
+from .deadlines import CLOSED_STATES, ONE_DAY, OPEN, RS
 from .models import Certificate
-from .services import CLOSED_STATES, STATUS_LIST_SIZE, certificate_verify_url
+from .notices import credential_context
 
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-OB_SCHEMA = (
-    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
-)
-MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
-CRYPTOSUITE = "eddsa-jcs-2022"
-BRAND = colors.HexColor("#0d6efd")
+# Bits per W3C Bitstring Status List (the spec's minimum, so one list hides who is in it).
+STATUS_LIST_SIZE = 131_072
+# Certificates issued by the safety-net job only for approvals this recent.
+CERTIFICATE_BACKFILL_DAYS = 30
 
 
-# --- Dates ------------------------------------------------------------------------------------------
+def _status_index() -> int:
+    """A random free index: random, not sequential, so an index says nothing about who or when."""
+    lists = 1 + Certificate.objects.count() // (STATUS_LIST_SIZE // 2)
+    for _ in range(50):
+        index = secrets.randbelow(STATUS_LIST_SIZE * lists)
+        if not Certificate.objects.filter(status_index=index).exists():
+            return index
+    raise RuntimeError("No free status list index found")  # pragma: no cover
 
 
-def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def certificate_cycle(credential: Credential, report: Report | None) -> tuple[dt.date, dt.date]:
+    """The cycle a certificate covers: the one after the approved report, else the current one."""
+    if report is None:
+        return credential.cycle_start, credential.cycle_end
+    start = rules.next_cycle_start(report.cycle_end)
+    if credential.cycle_start == start:
+        return start, credential.cycle_end
+    return start, rules.get_program(credential.program).cycle_end(start)
 
 
-def start_of(day: dt.date) -> str:
-    """The first moment of a day in the portal's time zone, in UTC (XML Schema dateTime)."""
-    return _utc(timezone.make_aware(dt.datetime.combine(day, dt.time.min)))
+@transaction.atomic
+def certificate_issue(
+    *,
+    credential: Credential,
+    report: Report | None = None,
+    actor=None,
+    today: dt.date | None = None,
+) -> Certificate:
+    """The certificate of a renewed credential's cycle; idempotent (one per credential cycle).
+
+    Call it after approval with the approved report (its next cycle is covered); without a
+    report it covers the credential's current cycle. Valid from the approval day (or the cycle
+    start, if earlier) through the cycle end.
+    """
+    today = today or timezone.localdate()
+    credential = (
+        Credential.objects.select_for_update(of=("self",))
+        .select_related("holder")
+        .get(pk=credential.pk)
+    )
+    start, end = certificate_cycle(credential, report)
+    existing = Certificate.objects.filter(credential=credential, cycle_start=start).first()
+    if existing is not None:
+        return existing
+    _check_issuable(credential, report)
+    certificate = _certificate_create(
+        credential=credential,
+        report=report,
+        cycle=(start, end),
+        valid_from=min(today, start),
+        actor=actor,
+    )
+    _certificate_announce(certificate, credential=credential, report=report, actor=actor)
+    return certificate
 
 
-def end_of(day: dt.date) -> str:
-    """The last second of a day in the portal's time zone, in UTC."""
-    return _utc(timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59))))
+def _check_issuable(credential: Credential, report: Report | None) -> None:
+    """Raise ValidationError unless the credential is open and the report (if any) approved."""
+    if credential.status not in OPEN:
+        raise ValidationError(
+            f"The {credential.designation} credential is "
+            f"{credential.get_status_display().lower()}: no certificate can be issued."
+        )
+    if report is not None and report.status != RS.APPROVED:
+        raise ValidationError("A certificate is issued for an approved report only.")
 
 
-# --- Signing: eddsa-jcs-2022 -------------------------------------------------------------------------
-
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
-def base58btc(data: bytes) -> str:
-    number = int.from_bytes(data, "big")
-    out = ""
-    while number:
-        number, rest = divmod(number, 58)
-        out = _B58[rest] + out
-    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
-
-
-def base58btc_decode(text: str) -> bytes:
-    number = 0
-    for char in text:
-        number = number * 58 + _B58.index(char)
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
-    return b"\0" * (len(text) - len(text.lstrip("1"))) + body
-
-
-def canonical(document: Any) -> bytes:
-    """JSON Canonicalization (RFC 8785) for documents of strings, integers, lists and objects."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _signing_seed() -> bytes:
-    """BADGE_SIGNING_KEY (32 bytes, base64url or hex) if set, else derived from SECRET_KEY."""
-    configured = getattr(settings, "BADGE_SIGNING_KEY", "")
-    if configured:
-        text = configured.strip()
+def _certificate_create(
+    *,
+    credential: Credential,
+    report: Report | None,
+    cycle: tuple[dt.date, dt.date],
+    valid_from: dt.date,
+    actor,
+) -> Certificate:
+    """The new certificate row, with a random code and status index."""
+    start, end = cycle
+    for attempt in range(5):
         try:
-            seed = bytes.fromhex(text)
-        except ValueError:
-            seed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        if len(seed) != 32:
-            raise ValueError("BADGE_SIGNING_KEY must be 32 bytes (hex or base64url).")
-        return seed
-    return hmac.new(
-        settings.SECRET_KEY.encode(), b"recert-portal open badges signing key v1", hashlib.sha256
-    ).digest()
+            with transaction.atomic():
+                certificate = Certificate.objects.create(
+                    credential=credential,
+                    report=report,
+                    cycle_start=start,
+                    valid_from=valid_from,
+                    valid_through=end,
+                    status_index=_status_index(),
+                    issued_at=timezone.now(),
+                    issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+                )
+            break
+        except IntegrityError:
+            # A code or index taken at the same moment (the credential row is locked, so not
+            # the cycle): draw again.
+            if attempt == 4:
+                raise
+    return certificate
 
 
-def _private_key():
-    try:
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    except ImportError:
-        return None
-    return Ed25519PrivateKey.from_private_bytes(_signing_seed())
-
-
-def public_key_multibase() -> str | None:
-    """The issuer's Ed25519 public key as a Multikey (multicodec 0xed01, base58btc)."""
-    key = _private_key()
-    if key is None:
-        return None
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return "z" + base58btc(b"\xed\x01" + raw)
-
-
-def issuer_id() -> str:
-    return emails.site_url("verify:issuer")
-
-
-def verification_method() -> str:
-    return issuer_id() + "#key-1"
-
-
-def _hash_data(document: dict, proof_config: dict) -> bytes:
-    return (
-        hashlib.sha256(canonical(proof_config)).digest()
-        + hashlib.sha256(canonical(document)).digest()
+def _certificate_announce(
+    certificate: Certificate, *, credential: Credential, report: Report | None, actor
+) -> None:
+    """Record the issue in the audit log and queue the email that brings the certificate."""
+    log_action(
+        certificate,
+        "certificate_issued",
+        actor=actor,
+        member=credential.holder,
+        after={
+            "credential": credential.designation,
+            "code": certificate.code,
+            "valid_from": certificate.valid_from,
+            "valid_through": certificate.valid_through,
+            "report": report.pk if report else None,
+        },
+    )
+    emails.queue(
+        key=f"certificate:{certificate.pk}",
+        kind=Notification.Kind.CERTIFICATE_ISSUED,
+        member=credential.holder,
+        credential=credential,
+        context=credential_context([credential])
+        | {
+            "certificate": certificate,
+            "verify_url": certificate_verify_url(certificate),
+            "renewed": report is not None,
+        },
     )
 
 
-def sign(document: dict, *, created: dt.datetime | None = None) -> dict:
-    """Add a DataIntegrityProof (eddsa-jcs-2022); the document unchanged without `cryptography`."""
-    key = _private_key()
-    if key is None:
-        return document
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
-    proof = {
-        "type": "DataIntegrityProof",
-        "cryptosuite": CRYPTOSUITE,
-        "created": _utc(created or timezone.now()),
-        "verificationMethod": verification_method(),
-        "proofPurpose": "assertionMethod",
-    }
-    if "@context" in unsecured:
-        proof["@context"] = unsecured["@context"]
-    signature = key.sign(_hash_data(unsecured, proof))
-    return unsecured | {"proof": proof | {"proofValue": "z" + base58btc(signature)}}
+def certificate_verify_url(certificate: Certificate) -> str:
+    return emails.site_url("verify:certificate", certificate.code)
 
 
-def verify(document: dict) -> bool:
-    """Check a document's eddsa-jcs-2022 proof against the portal's public key."""
-    proof = document.get("proof")
-    key = _private_key()
-    if not isinstance(proof, dict) or key is None or proof.get("cryptosuite") != CRYPTOSUITE:
-        return False
-    from cryptography.exceptions import InvalidSignature
-
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
-    config = {k: v for k, v in proof.items() if k != "proofValue"}
-    value = proof.get("proofValue", "")
-    if not value.startswith("z"):
-        return False
-    try:
-        key.public_key().verify(base58btc_decode(value[1:]), _hash_data(unsecured, config))
-    except (InvalidSignature, ValueError):
-        return False
-    return True
+def certificate_revoked(certificate: Certificate) -> bool:
+    """Revoked for good once its credential lapsed or terminated, or while it is not open."""
+    return certificate.revoked_at is not None or certificate.credential.status in CLOSED_STATES
 
 
-# --- Open Badges 3.0 ---------------------------------------------------------------------------------
-
-
-def status_list_url(list_number: int) -> str:
-    return emails.site_url("verify:status_list", list_number)
-
-
-def status_position(certificate: Certificate) -> tuple[int, int]:
-    """(list number, index within that list) of a certificate's status bit."""
-    return (
-        certificate.status_index // STATUS_LIST_SIZE + 1,
-        certificate.status_index % STATUS_LIST_SIZE,
+def run_certificates(*, today: dt.date) -> int:
+    """Safety net: a certificate for every credential renewed by a recent approval that has none."""
+    has_certificate = Certificate.objects.filter(
+        credential=OuterRef("pk"), cycle_start=OuterRef("cycle_start")
     )
-
-
-def issuer_profile() -> dict[str, Any]:
-    """The issuer Profile (Open Badges) that is also the controller document of the signing key."""
-    profile: dict[str, Any] = {
-        "@context": [VC_CONTEXT, OB_CONTEXT, MULTIKEY_CONTEXT],
-        "id": issuer_id(),
-        "type": ["Profile"],
-        "name": settings.SITE_NAME,
-        "url": settings.SITE_URL + "/",
-        "email": settings.SUPPORT_EMAIL,
-    }
-    key = public_key_multibase()
-    if key is not None:
-        profile["verificationMethod"] = [
-            {
-                "id": verification_method(),
-                "type": "Multikey",
-                "controller": issuer_id(),
-                "publicKeyMultibase": key,
-            }
-        ]
-        profile["assertionMethod"] = [verification_method()]
-    return profile
-
-
-def _issuer_summary() -> dict[str, Any]:
-    return {
-        "id": issuer_id(),
-        "type": ["Profile"],
-        "name": settings.SITE_NAME,
-        "url": settings.SITE_URL + "/",
-    }
-
-
-def badge_credential(certificate: Certificate) -> dict[str, Any]:
-    """The OpenBadgeCredential of one certificate, signed when a key is available."""
-    credential = certificate.credential
-    holder = credential.holder
-    program = rules.get_program(credential.program)
-    verify_url = certificate_verify_url(certificate)
-    list_number, position = status_position(certificate)
-    status_url = status_list_url(list_number)
-    rules_url = emails.site_url("rules:program", credential.program)
-    name = holder.get_full_name() or holder.username
-    requirement = "; ".join(
-        f"{label}: {text}" for label, text in program.requirement_descriptions()
+    candidates = (
+        Credential.objects.filter(
+            status__in=OPEN,
+            renewed_on__gte=today - dt.timedelta(days=CERTIFICATE_BACKFILL_DAYS),
+        )
+        .exclude(Exists(has_certificate))
+        .order_by("pk")
     )
-    document = {
-        "@context": [VC_CONTEXT, OB_CONTEXT],
-        "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, verify_url)}",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": _issuer_summary(),
-        "name": f"{credential.designation} – {credential.designation_name}",
-        "description": (
-            f"{name} holds the {credential.designation} designation "
-            f"({credential.designation_name}), valid from {format_date(certificate.valid_from)} "
-            f"through {format_date(certificate.valid_through)}. Verify at {verify_url}"
-        ),
-        "validFrom": start_of(certificate.valid_from),
-        "validUntil": end_of(certificate.valid_through),
-        "awardedDate": _utc(certificate.issued_at),
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "identifier": [
-                {
-                    "type": "IdentityObject",
-                    "identityHash": name,
-                    "identityType": "name",
-                    "hashed": False,
-                }
-            ],
-            "licenseNumber": certificate.display_code,
-            "achievement": {
-                "id": f"{rules_url}#{credential.designation}",
-                "type": ["Achievement"],
-                "achievementType": "Certification",
-                "name": credential.designation,
-                "description": credential.designation_name,
-                "criteria": {
-                    "id": rules_url,
-                    "narrative": f"Recertified under the {program.name} rules. {requirement}",
-                },
-                "creator": {
-                    "id": rules_url,
-                    "type": ["Profile"],
-                    "name": program.long_name or program.name,
-                },
-            },
-        },
-        "credentialStatus": {
-            "id": f"{status_url}#{position}",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": "revocation",
-            "statusListIndex": str(position),
-            "statusListCredential": status_url,
-        },
-        "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
-    }
-    return sign(document, created=certificate.issued_at)
-
-
-def revoked_positions(list_number: int) -> list[int]:
-    """Indexes, within a list, of certificates that are revoked (lapsed, terminated, inactive)."""
-    start = (list_number - 1) * STATUS_LIST_SIZE
-    indexes = Certificate.objects.filter(
-        Q(revoked_at__isnull=False) | Q(credential__status__in=CLOSED_STATES),
-        status_index__gte=start,
-        status_index__lt=start + STATUS_LIST_SIZE,
-    ).values_list("status_index", flat=True)
-    return sorted(i - start for i in indexes)
-
-
-def encode_bitstring(positions: list[int], size: int = STATUS_LIST_SIZE) -> str:
-    """GZIP then multibase base64url (no padding) of the bitstring; bit 0 is the first byte's high bit."""
-    bits = bytearray(size // 8)
-    for position in positions:
-        bits[position // 8] |= 0x80 >> (position % 8)
-    compressed = gzip.compress(bytes(bits), mtime=0)
-    return "u" + base64.urlsafe_b64encode(compressed).decode().rstrip("=")
-
-
-def decode_bitstring(encoded: str) -> bytes:
-    text = encoded[1:] if encoded.startswith("u") else encoded
-    return gzip.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-
-
-def bit_is_set(bitstring: bytes, position: int) -> bool:
-    return bool(bitstring[position // 8] & (0x80 >> (position % 8)))
-
-
-def status_list_credential(list_number: int) -> dict[str, Any]:
-    """The BitstringStatusListCredential a verifier fetches to see whether a badge is revoked."""
-    url = status_list_url(list_number)
-    now = timezone.now()
-    document = {
-        "@context": [VC_CONTEXT],
-        "id": url,
-        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": issuer_id(),
-        "validFrom": _utc(now),
-        "validUntil": _utc(now + dt.timedelta(days=1)),
-        "credentialSubject": {
-            "id": f"{url}#list",
-            "type": "BitstringStatusList",
-            "statusPurpose": "revocation",
-            "encodedList": encode_bitstring(revoked_positions(list_number)),
-        },
-    }
-    return sign(document, created=now)
-
-
-def status_list_numbers() -> int:
-    """How many lists are in use (at least one, so that /verify/status/1/ always answers)."""
-    highest = Certificate.objects.order_by("-status_index").values_list("status_index", flat=True)
-    top = highest.first()
-    return 1 if top is None else top // STATUS_LIST_SIZE + 1
-
-
-# --- PDF -------------------------------------------------------------------------------------------
-
-# The standard PDF fonts cover Western European names only; others are drawn with a Unicode font.
-UNICODE_FONTS = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-)
-
-
-def _name_font(name: str) -> str:
-    """Helvetica-Bold when it can draw the name, else a Unicode TrueType font if one is installed."""
-    try:
-        name.encode("cp1252")
-        return "Helvetica-Bold"
-    except UnicodeEncodeError:
-        pass
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if "CertificateName" in pdfmetrics.getRegisteredFontNames():
-        return "CertificateName"
-    configured = getattr(settings, "CERTIFICATE_FONT", "")
-    for path in ([configured] if configured else []) + list(UNICODE_FONTS):
-        try:
-            pdfmetrics.registerFont(TTFont("CertificateName", path))
-        except Exception:  # noqa: BLE001,S112 - a missing or unreadable font: try the next one
+    issued = 0
+    for credential in candidates:
+        link = (
+            ReportCredential.objects.filter(
+                credential=credential,
+                report__status=RS.APPROVED,
+                report__cycle_end=credential.cycle_start - ONE_DAY,
+            )
+            .select_related("report")
+            .first()
+        )
+        if link is None:
             continue
-        return "CertificateName"
-    return "Helvetica-Bold"
-
-
-def certificate_pdf(certificate: Certificate) -> bytes:
-    """A one-page landscape certificate: name as on the profile, designation, dates, code and address."""
-    credential = certificate.credential
-    holder = credential.holder
-    program = rules.get_program(credential.program)
-    verify_url = certificate_verify_url(certificate)
-    name = holder.get_full_name() or holder.username
-    buffer = io.BytesIO()
-    width, height = landscape(LETTER)
-    pdf = canvas.Canvas(buffer, pagesize=(width, height))
-    pdf.setTitle(f"{credential.designation} certificate – {name}")
-    pdf.setAuthor(settings.SITE_NAME)
-    pdf.setSubject(f"Verification code {certificate.display_code}")
-
-    pdf.setStrokeColor(BRAND)
-    pdf.setLineWidth(4)
-    pdf.rect(0.4 * inch, 0.4 * inch, width - 0.8 * inch, height - 0.8 * inch)
-    pdf.setLineWidth(1)
-    pdf.rect(0.55 * inch, 0.55 * inch, width - 1.1 * inch, height - 1.1 * inch)
-
-    center = width / 2
-    pdf.setFillColor(colors.black)
-    pdf.setFont("Helvetica", 14)
-    pdf.drawCentredString(center, height - 1.2 * inch, program.long_name or program.name)
-    pdf.setFont("Helvetica-Bold", 30)
-    pdf.setFillColor(BRAND)
-    pdf.drawCentredString(center, height - 1.9 * inch, "Certificate of Certification")
-    pdf.setFillColor(colors.black)
-    pdf.setFont("Helvetica", 14)
-    pdf.drawCentredString(center, height - 2.6 * inch, "This certifies that")
-    font = _name_font(name)
-    size = 28
-    while size > 12 and pdf.stringWidth(name, font, size) > width - 2 * inch:
-        size -= 1  # a long name shrinks to fit inside the border
-    pdf.setFont(font, size)
-    pdf.drawCentredString(center, height - 3.3 * inch, name)
-    pdf.setFont("Helvetica", 14)
-    pdf.drawCentredString(
-        center, height - 3.95 * inch, "has met the requirements of and holds the designation"
-    )
-    pdf.setFont("Helvetica-Bold", 20)
-    pdf.drawCentredString(center, height - 4.55 * inch, credential.designation)
-    pdf.setFont("Helvetica", 14)
-    pdf.drawCentredString(center, height - 4.95 * inch, credential.designation_name)
-    pdf.setFont("Helvetica-Bold", 14)
-    pdf.drawCentredString(
-        center,
-        height - 5.6 * inch,
-        f"Valid from {format_date(certificate.valid_from)} through {format_date(certificate.valid_through)}",
-    )
-    pdf.setFont("Helvetica", 11)
-    pdf.drawCentredString(center, 1.35 * inch, f"Verification code: {certificate.display_code}")
-    pdf.drawCentredString(center, 1.1 * inch, f"Verify this certificate at {verify_url}")
-    pdf.setFont("Helvetica", 9)
-    pdf.setFillColor(colors.grey)
-    pdf.drawCentredString(
-        center,
-        0.8 * inch,
-        f"Issued {format_date(timezone.localdate(certificate.issued_at))} by {settings.SITE_NAME}. "
-        "A lapsed or terminated certification shows as such at the address above.",
-    )
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
+        certificate_issue(credential=credential, report=link.report, today=today)
+        issued += 1
+    return issued

@@ -6,7 +6,7 @@ from django.dispatch import receiver
 
 from payments.signals import deadline_extended
 
-from .services import extension_active
+from .extensions import extension_active
 
 
 @receiver(deadline_extended, dispatch_uid="lifecycle.extension_active")

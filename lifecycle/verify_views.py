@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET
 from members import ratelimit
 from members.models import Credential, designation_choices
 
-from . import certificates
-from . import services as lifecycle
+from . import documents
 from .models import VERIFICATION_ALPHABET, VERIFICATION_CODE_LENGTH, Certificate
+from .standing import standing
 
 MAX_NAME_RESULTS = 25
 MALFORMED = (
@@ -112,7 +112,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
                 .select_related("holder")
                 .order_by("holder__last_name", "holder__first_name", "pk")[:MAX_NAME_RESULTS]
             )
-            results = [lifecycle.standing(c) for c in credentials]
+            results = [standing(c) for c in credentials]
     status = 400 if form.is_bound and not form.is_valid() else 200
     return _private(
         render(request, "members/verify.html", {"form": form, "results": results}, status=status)
@@ -153,7 +153,7 @@ def certificate(request: HttpRequest, code: str) -> HttpResponse:
             "members/verify_result.html",
             context
             | {
-                "standing": lifecycle.standing(found.credential),
+                "standing": standing(found.credential),
                 "display_code": found.display_code,
             },
         )
@@ -170,12 +170,12 @@ def _json(document: dict, *, max_age: int) -> HttpResponse:
 @require_GET
 def status_list(request: HttpRequest, list_number: int) -> HttpResponse:
     """The W3C Bitstring Status List of badge revocations (bit set: lapsed or terminated)."""
-    if list_number < 1 or list_number > certificates.status_list_numbers():
+    if list_number < 1 or list_number > documents.status_list_numbers():
         raise Http404("No such status list")
-    return _json(certificates.status_list_credential(list_number), max_age=300)
+    return _json(documents.status_list_credential(list_number), max_age=300)
 
 
 @require_GET
 def issuer(request: HttpRequest) -> HttpResponse:
     """The Open Badges issuer profile with the key that signs the badges."""
-    return _json(certificates.issuer_profile(), max_age=3600)
+    return _json(documents.issuer_profile(), max_age=3600)

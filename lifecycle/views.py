@@ -1,7 +1,7 @@
 """The member's lifecycle pages under /profile/: certificates (the list, the PDF and the Open Badges
 file; owner only, 404 otherwise), NAMSS extensions and reinstatement.
 
-Views are thin: fetch the member's own records, call lifecycle.services, render or redirect."""
+Views are thin: fetch the member's own records, call the lifecycle modules, render or redirect."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from members.models import Credential
 from recertification import selectors
 from recertification import services as recertification_services
 
-from . import certificates as documents
-from . import services as lifecycle
+from . import documents
+from .certificates import certificate_revoked, certificate_verify_url
+from .extensions import extension_request, extension_terms
 from .models import Certificate
+from .reinstatement import reinstatement_terms
 
 
 def _certificate_of(member, pk: int) -> Certificate:
@@ -41,8 +43,8 @@ def certificates(request: HttpRequest) -> HttpResponse:
         .order_by("-valid_through", "-pk")
     )
     for item in items:
-        item.revoked = lifecycle.certificate_revoked(item)
-        item.verify_url = lifecycle.certificate_verify_url(item)
+        item.revoked = certificate_revoked(item)
+        item.verify_url = certificate_verify_url(item)
     return render(
         request, "members/certificates.html", {"certificates": items, "active": "certificates"}
     )
@@ -83,9 +85,7 @@ def extension(request: HttpRequest) -> HttpResponse:
             pk = 0
         report = selectors.report_for_member(request.user, pk)
         try:
-            extension_obj = lifecycle.extension_request(
-                report=report, member=request.user, today=today
-            )
+            extension_obj = extension_request(report=report, member=request.user, today=today)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -100,7 +100,7 @@ def extension(request: HttpRequest) -> HttpResponse:
     terms = [
         t
         for t in (
-            lifecycle.extension_terms(scored.report, today=today, scored=scored)
+            extension_terms(scored.report, today=today, scored=scored)
             for scored in selectors.current_reports(request.user)
         )
         if t is not None
@@ -121,9 +121,7 @@ def reinstatement(request: HttpRequest) -> HttpResponse:
             status__in=[Credential.Status.LAPSED, Credential.Status.TERMINATED],
         ).order_by("designation")
     )
-    terms = [
-        t for t in (lifecycle.reinstatement_terms(c, today=today) for c in closed) if t is not None
-    ]
+    terms = [t for t in (reinstatement_terms(c, today=today) for c in closed) if t is not None]
     with_terms = {t.credential.pk for t in terms}
     return render(
         request,

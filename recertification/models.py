@@ -103,7 +103,7 @@ class Report(models.Model):
     snapshot = models.JSONField(default=dict, blank=True)
     is_paper = models.BooleanField("paper report", default=False)
     selected_for_audit = models.BooleanField(default=False)
-    # Staff review (backoffice/services.py): each change also leaves an AuditLog row with its reason.
+    # Staff review (backoffice/review.py, audits.py): each change also leaves an AuditLog row with its reason.
     audit_outcome = models.CharField(
         max_length=10, choices=AuditOutcome.choices, blank=True, default=AuditOutcome.PENDING
     )

@@ -1,7 +1,7 @@
 """Lapsed credentials: the paper Recertification Report staff record from the member's form.
 
 Opened from a credential's page (backoffice/admin/members.py); previews the total with the rules
-engine and records through `backoffice.services.paper_report_record`."""
+engine and records through `backoffice.paper.paper_report_record`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,15 @@ from core.admin_helpers import reason_field
 from members.models import Credential
 from recertification import rules
 
-from .. import services as staff
+from ..paper import (
+    CheckReceived,
+    PaperEntry,
+    paper_cycle_report,
+    paper_fees,
+    paper_report_blocker,
+    paper_report_preview,
+    paper_report_record,
+)
 
 
 class PaperEntryForm(forms.Form):
@@ -40,7 +48,7 @@ class PaperEntryForm(forms.Form):
     def __init__(self, *args, program: rules.Program, **kwargs):
         super().__init__(*args, **kwargs)
         self.program = program
-        self.entry: staff.PaperEntry | None = None
+        self.entry: PaperEntry | None = None
         self.fields["kind"].choices = [("", "---------")] + [
             (category.label, [(k.code, k.short) for k in program.entry_kinds(category.code)])
             for category in program.categories
@@ -79,7 +87,7 @@ class PaperEntryForm(forms.Form):
         except ValueError as error:
             raise ValidationError(str(error)) from None
         title = (data.get("title") or "").strip()
-        self.entry = staff.PaperEntry(values=values, details={"title": title} if title else {})
+        self.entry = PaperEntry(values=values, details={"title": title} if title else {})
         return data
 
 
@@ -128,11 +136,11 @@ class PaperReportForm(forms.Form):
         return data
 
     @property
-    def check(self) -> staff.CheckReceived | None:
+    def check(self) -> CheckReceived | None:
         data = self.cleaned_data
         if not data.get("check_number"):
             return None
-        return staff.CheckReceived(
+        return CheckReceived(
             number=data["check_number"].strip(),
             check_date=data["check_date"],
             amount=data["amount"],
@@ -148,7 +156,7 @@ def _paper_submit(request, credential, form, formset, can_pay):
     if not (form.is_valid() and formset.is_valid()):
         return None, [], None
     entries = [f.entry for f in formset.forms if f.entry is not None]
-    preview, row_errors = staff.paper_report_preview(credential=credential, entries=entries)
+    preview, row_errors = paper_report_preview(credential=credential, entries=entries)
     if "_save" not in request.POST or row_errors:
         return preview, row_errors, None
     if not entries:
@@ -157,7 +165,7 @@ def _paper_submit(request, credential, form, formset, can_pay):
         form.add_error("scanned_file", "Upload the scanned paper report.")
     else:
         try:
-            report = staff.paper_report_record(
+            report = paper_report_record(
                 credential=credential,
                 entries=entries,
                 scanned_file=form.cleaned_data["scanned_file"],
@@ -176,7 +184,7 @@ def _paper_submit(request, credential, form, formset, can_pay):
 def paper_report_view(model_admin, request: HttpRequest, credential: Credential) -> HttpResponse:
     """Record a lapsed credential's paper report: entries, scan, check; Preview shows the total."""
     program = rules.get_program(credential.program)
-    blocker = staff.paper_report_blocker(credential)
+    blocker = paper_report_blocker(credential)
     can_pay = request.user.has_perm("payments.add_payment")
     data = request.POST.copy() if request.method == "POST" else None
     if data is not None and "_more" in data:
@@ -198,7 +206,7 @@ def paper_report_view(model_admin, request: HttpRequest, credential: Credential)
                 messages.SUCCESS,
             )
             return redirect("admin:recertification_report_change", report.pk)
-    fees, currency = staff.paper_fees(credential.program, reinstating=True)
+    fees, currency = paper_fees(credential.program, reinstating=True)
     return TemplateResponse(
         request,
         "admin/members/credential/paper_report.html",
@@ -218,6 +226,6 @@ def paper_report_view(model_admin, request: HttpRequest, credential: Credential)
             "fees_total": sum((amount for _, amount in fees), Decimal("0")),
             "currency": currency,
             "can_pay": can_pay,
-            "existing_report": staff.paper_cycle_report(credential),
+            "existing_report": paper_cycle_report(credential),
         },
     )

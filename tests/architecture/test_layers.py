@@ -183,10 +183,10 @@ def _probe(relative: str, source: str) -> list[str]:
     ("relative", "source", "expected"),
     [
         ("members/probe.py", "from payments.models import Invoice\n", "a layer above"),
-        ("recertification/probe.py", "from backoffice import services\n", "a layer above"),
+        ("recertification/probe.py", "from backoffice import review\n", "a layer above"),
         (
             "payments/probe.py",
-            "from . import models\nfrom lifecycle import services\n",
+            "from . import models\nfrom lifecycle import lapse\n",
             "a layer above",
         ),
         ("payments/probe.py", "def f():\n    from recertification import services\n", "inside f()"),

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from lifecycle.certificates import certificate_issue
 from lifecycle.models import Certificate
-from lifecycle.services import certificate_issue
 from members.models import Credential, User
 from payments.models import Invoice
 from recertification import services

@@ -69,8 +69,8 @@ def build_state() -> dict:
     from django.utils import timezone
 
     from demo.entries import add_entry
+    from lifecycle.certificates import certificate_issue
     from lifecycle.models import Certificate
-    from lifecycle.services import certificate_issue
     from members.models import Credential, User
     from recertification import audits, services
     from recertification.models import Report

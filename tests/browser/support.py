@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from backoffice import services as staff
+from backoffice import review
 from payments.checks import payment_record_check
 from payments.models import Invoice
 from recertification import services
@@ -157,6 +157,6 @@ def paid_by_check(report, actor=None):
 def renewed(credential, reviewer):
     """Submitted, paid by check and approved: the credential renews and gets its certificate."""
     report = paid_by_check(submitted_with_points(credential))
-    staff.report_approve(report=report, actor=reviewer)
+    review.report_approve(report=report, actor=reviewer)
     credential.refresh_from_db()
     return credential

@@ -10,8 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from core.models import AuditLog
-from lifecycle import certificates
-from lifecycle import services as lifecycle
+from lifecycle import certificates, documents
 from lifecycle.models import VERIFICATION_ALPHABET, Certificate
 from members.models import Credential, Notification
 from recertification.models import Report
@@ -42,7 +41,7 @@ def renewed(credential_in):
 def certificate(at, renewed):
     credential, report = renewed
     return at(
-        dt.date(2026, 11, 10), lifecycle.certificate_issue, credential=credential, report=report
+        dt.date(2026, 11, 10), certificates.certificate_issue, credential=credential, report=report
     )
 
 
@@ -53,7 +52,7 @@ def test_approval_issues_one_certificate_for_the_new_cycle(at, renewed, certific
     assert certificate.valid_through == dt.date(2029, 12, 31)
     assert certificate.report == report
     again = at(
-        dt.date(2026, 11, 11), lifecycle.certificate_issue, credential=credential, report=report
+        dt.date(2026, 11, 11), certificates.certificate_issue, credential=credential, report=report
     )
     assert again == certificate
     assert Certificate.objects.count() == 1
@@ -65,7 +64,7 @@ def test_it_covers_the_next_cycle_even_when_called_before_the_renewal(at, creden
     credential = credential_in("namss")
     report = submitted(credential, dt.date(2026, 10, 1), status=Report.Status.APPROVED)
     issued = at(
-        dt.date(2026, 11, 1), lifecycle.certificate_issue, credential=credential, report=report
+        dt.date(2026, 11, 1), certificates.certificate_issue, credential=credential, report=report
     )
     assert (issued.cycle_start, issued.valid_through) == (
         dt.date(2026, 12, 2),
@@ -88,20 +87,22 @@ def test_codes_and_status_indexes_are_unique(at, credential_in):
             from tests.factories import UserFactory
 
             credential = credential_in("ihmm", holder=UserFactory())
-        issued.append(at(dt.date(2026, 1, 1), lifecycle.certificate_issue, credential=credential))
+        issued.append(
+            at(dt.date(2026, 1, 1), certificates.certificate_issue, credential=credential)
+        )
     assert len({c.code for c in issued}) == 20
     assert len({c.status_index for c in issued}) == 20
-    assert all(0 <= c.status_index < lifecycle.STATUS_LIST_SIZE for c in issued)
+    assert all(0 <= c.status_index < certificates.STATUS_LIST_SIZE for c in issued)
 
 
 def test_no_certificate_for_a_lapsed_credential_or_an_unapproved_report(credential_in):
     lapsed = credential_in("ipma-hr", status=Credential.Status.LAPSED)
     with pytest.raises(ValidationError):
-        lifecycle.certificate_issue(credential=lapsed)
+        certificates.certificate_issue(credential=lapsed)
     credential = credential_in("namss")
     report = submitted(credential, dt.date(2026, 10, 1), status=Report.Status.IN_REVIEW)
     with pytest.raises(ValidationError):
-        lifecycle.certificate_issue(credential=credential, report=report)
+        certificates.certificate_issue(credential=credential, report=report)
 
 
 def test_the_email_gives_the_code_and_the_verification_address(certificate):
@@ -134,7 +135,7 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def test_the_pdf_is_a_one_page_certificate_with_the_details(certificate):
-    pdf = certificates.certificate_pdf(certificate)
+    pdf = documents.certificate_pdf(certificate)
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf)
     assert pdf.count(b"/Type /Page\n") == 1  # one page
@@ -150,7 +151,7 @@ def test_the_pdf_is_a_one_page_certificate_with_the_details(certificate):
 
 
 def test_the_badge_is_an_open_badges_3_verifiable_credential(certificate):
-    badge = certificates.badge_credential(certificate)
+    badge = documents.badge_credential(certificate)
     assert badge["@context"][0] == "https://www.w3.org/ns/credentials/v2"
     assert "context-3.0" in badge["@context"][1]
     assert badge["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
@@ -170,13 +171,13 @@ def test_the_badge_is_an_open_badges_3_verifiable_credential(certificate):
 
 
 def test_the_badge_is_signed_and_tampering_breaks_the_proof(certificate):
-    badge = certificates.badge_credential(certificate)
+    badge = documents.badge_credential(certificate)
     assert badge["proof"]["cryptosuite"] == "eddsa-jcs-2022"
     assert badge["proof"]["verificationMethod"].endswith("/verify/issuer/#key-1")
-    assert certificates.verify(badge)
+    assert documents.verify(badge)
     forged = json.loads(json.dumps(badge))
     forged["validUntil"] = "2099-12-31T23:59:59Z"
-    assert not certificates.verify(forged)
+    assert not documents.verify(forged)
 
 
 def test_the_issuer_profile_publishes_the_key(client):
@@ -190,16 +191,16 @@ def test_the_issuer_profile_publishes_the_key(client):
 def test_the_status_list_marks_lapsed_credentials_as_revoked(client, run, credential_in):
     credential = credential_in("ihmm")
     with on(dt.date(2026, 5, 1)):
-        certificate = lifecycle.certificate_issue(credential=credential)
+        certificate = certificates.certificate_issue(credential=credential)
     position = certificate.status_index
 
     def revoked() -> bool:
         document = client.get("/verify/status/1/").json()
         assert document["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
-        assert certificates.verify(document)
-        bits = certificates.decode_bitstring(document["credentialSubject"]["encodedList"])
-        assert len(bits) * 8 == lifecycle.STATUS_LIST_SIZE
-        return certificates.bit_is_set(bits, position)
+        assert documents.verify(document)
+        bits = documents.decode_bitstring(document["credentialSubject"]["encodedList"])
+        assert len(bits) * 8 == certificates.STATUS_LIST_SIZE
+        return documents.bit_is_set(bits, position)
 
     assert not revoked()
     run("lapse_credentials", dt.date(2027, 3, 1))
@@ -217,9 +218,9 @@ def test_a_status_list_that_does_not_exist_is_a_404(client):
 
 
 def test_bitstring_encoding_round_trips():
-    encoded = certificates.encode_bitstring([0, 7, 8, 131071])
+    encoded = documents.encode_bitstring([0, 7, 8, 131071])
     assert encoded.startswith("u")
-    bits = certificates.decode_bitstring(encoded)
+    bits = documents.decode_bitstring(encoded)
     assert bits[0] == 0b10000001 and bits[1] == 0b10000000 and bits[-1] == 1
 
 
@@ -261,7 +262,7 @@ def test_the_certificates_page_queries_do_not_grow(
     for designation in ("IPMA-SCP", "IPMA-CP", "IPMA-CS"):
         credential = credential_in("ipma-hr", holder=member, designation=designation)
         with on(dt.date(2026, 1, 1)):
-            lifecycle.certificate_issue(credential=credential)
+            certificates.certificate_issue(credential=credential)
     client.force_login(member)
     # Queries: session, user, certificates joined with their credentials.
     with django_assert_max_num_queries(3):
@@ -273,7 +274,7 @@ def test_a_name_beyond_western_european_letters_is_drawn_with_a_unicode_font(cre
     member.first_name, member.last_name = "Łukasz", "Nguyễn"
     member.save()
     with on(dt.date(2026, 1, 1)):
-        issued = lifecycle.certificate_issue(credential=credential_in("ihmm"))
-    pdf = certificates.certificate_pdf(issued)
+        issued = certificates.certificate_issue(credential=credential_in("ihmm"))
+    pdf = documents.certificate_pdf(issued)
     assert pdf.startswith(b"%PDF")
-    assert certificates._name_font("Pat Member") == "Helvetica-Bold"
+    assert documents._name_font("Pat Member") == "Helvetica-Bold"

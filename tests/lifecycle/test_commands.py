@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from lifecycle import services as lifecycle
+from lifecycle import jobs
 from members import emails
 from members.models import Credential, Notification
 from tests.factories import report_for
@@ -63,7 +63,7 @@ def test_a_failing_job_does_not_stop_the_others_and_fails_the_command(
     def broken(*, today):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(lifecycle, "JOBS", [("broken", broken), *lifecycle.JOBS])
+    monkeypatch.setattr(jobs, "JOBS", [("broken", broken), *jobs.JOBS])
     credential = credential_in("ipma-hr")
     with (
         on(dt.date(2027, 1, 1)),

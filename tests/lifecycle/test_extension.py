@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from core.models import AuditLog
-from lifecycle import services as lifecycle
+from lifecycle import extensions
 from lifecycle.models import ExtensionRequest
 from members.models import Credential, Notification
 from payments.models import Invoice
@@ -41,7 +41,7 @@ def pay(invoice_pk: int) -> None:
 
 def test_half_the_required_credits_with_certificates_allow_a_request(at, report):
     terms = at(
-        dt.date(2026, 11, 1), lifecycle.extension_terms, report=report, today=dt.date(2026, 11, 1)
+        dt.date(2026, 11, 1), extensions.extension_terms, report=report, today=dt.date(2026, 11, 1)
     )
     assert terms.needed == Decimal(15)
     assert terms.documented == Decimal(15)
@@ -55,7 +55,7 @@ def test_fewer_documented_credits_are_refused_with_the_numbers(at, namss, report
     with pytest.raises(ValidationError) as refused:
         at(
             dt.date(2026, 11, 1),
-            lifecycle.extension_request,
+            extensions.extension_request,
             report=report,
             member=namss.holder,
             today=dt.date(2026, 11, 1),
@@ -75,13 +75,13 @@ def test_fewer_documented_credits_are_refused_with_the_numbers(at, namss, report
     ],
 )
 def test_an_extension_can_be_requested_from_1_august_until_1_december(at, report, day, allowed):
-    terms = at(day, lifecycle.extension_terms, report=report, today=day)
+    terms = at(day, extensions.extension_terms, report=report, today=day)
     assert terms.allowed is allowed
 
 
 def test_requesting_bills_the_fifty_dollar_fee_and_emails_the_member(at, namss, report):
     day = dt.date(2026, 12, 1)
-    extension = at(day, lifecycle.extension_request, report=report, member=namss.holder, today=day)
+    extension = at(day, extensions.extension_request, report=report, member=namss.holder, today=day)
     assert extension.status == ExtensionRequest.Status.REQUESTED
     assert extension.new_deadline == dt.date(2027, 6, 1)
     invoice = Invoice.objects.get(pk=extension.invoice_ref)
@@ -93,15 +93,15 @@ def test_requesting_bills_the_fifty_dollar_fee_and_emails_the_member(at, namss, 
     assert "06/01/2027" in notification.body_text
     assert AuditLog.objects.filter(action="extension_requested", actor=namss.holder).exists()
     # A second request (double click) returns the first and bills nothing more.
-    again = at(day, lifecycle.extension_request, report=report, member=namss.holder, today=day)
+    again = at(day, extensions.extension_request, report=report, member=namss.holder, today=day)
     assert again == extension
     assert Invoice.objects.filter(kind="extension").count() == 1
 
 
 def test_the_deadline_moves_to_1_june_only_once_the_fee_is_paid(run, at, namss, report):
     day = dt.date(2026, 11, 20)
-    extension = at(day, lifecycle.extension_request, report=report, member=namss.holder, today=day)
-    assert not lifecycle.extension_active(report)
+    extension = at(day, extensions.extension_request, report=report, member=namss.holder, today=day)
+    assert not extensions.extension_active(report)
     assert run("activate_extensions", dt.date(2026, 11, 21)) == []
     pay(extension.invoice_ref)
     sent = run("activate_extensions", dt.date(2026, 11, 22))
@@ -121,7 +121,7 @@ def test_the_deadline_moves_to_1_june_only_once_the_fee_is_paid(run, at, namss, 
 
 def test_a_paid_extension_holds_even_before_the_sync_job_runs(run, at, namss, report):
     day = dt.date(2026, 11, 20)
-    extension = at(day, lifecycle.extension_request, report=report, member=namss.holder, today=day)
+    extension = at(day, extensions.extension_request, report=report, member=namss.holder, today=day)
     pay(extension.invoice_ref)
     run("lapse_credentials", dt.date(2027, 1, 1))
     namss.refresh_from_db()
@@ -130,7 +130,7 @@ def test_a_paid_extension_holds_even_before_the_sync_job_runs(run, at, namss, re
 
 def test_an_unpaid_extension_does_not_hold_and_is_cancelled_at_the_lapse(run, at, namss, report):
     day = dt.date(2026, 11, 20)
-    extension = at(day, lifecycle.extension_request, report=report, member=namss.holder, today=day)
+    extension = at(day, extensions.extension_request, report=report, member=namss.holder, today=day)
     run("lapse_credentials", dt.date(2027, 1, 1))
     namss.refresh_from_db()
     extension.refresh_from_db()
@@ -149,7 +149,7 @@ def test_a_report_submitted_under_an_extension_by_1_june_holds_the_credential(
     from recertification.models import Report
 
     day = dt.date(2026, 11, 20)
-    extension = at(day, lifecycle.extension_request, report=report, member=namss.holder, today=day)
+    extension = at(day, extensions.extension_request, report=report, member=namss.holder, today=day)
     pay(extension.invoice_ref)
     with on(dt.date(2027, 5, 30)):
         from django.utils import timezone
@@ -162,7 +162,7 @@ def test_a_report_submitted_under_an_extension_by_1_june_holds_the_credential(
 
 def test_ipma_hr_reports_have_no_extension(credential_in):
     report = report_for(credential_in("ipma-hr"))
-    assert lifecycle.extension_terms(report, today=dt.date(2026, 11, 1)) is None
+    assert extensions.extension_terms(report, today=dt.date(2026, 11, 1)) is None
 
 
 # --- the page ---------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from core.models import AuditLog
-from lifecycle import services as lifecycle
+from lifecycle import lapse
 from members.models import Credential, Notification
 from recertification.models import Report
 from tests.factories import report_for
@@ -167,5 +167,5 @@ def test_an_inactive_or_terminated_credential_is_left_alone(run, credential_in):
 
 def test_lapse_reason_is_none_before_the_lapse_day(credential_in):
     credential = credential_in("namss")
-    assert lifecycle.lapse_reason(credential, dt.date(2026, 12, 31)) is None
-    assert lifecycle.lapse_reason(credential, dt.date(2027, 1, 1))
+    assert lapse.lapse_reason(credential, dt.date(2026, 12, 31)) is None
+    assert lapse.lapse_reason(credential, dt.date(2027, 1, 1))

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from lifecycle import services as lifecycle
+from lifecycle import reinstatement
 from members.models import Credential
 from tests.factories import report_for
 
@@ -25,7 +25,7 @@ def lapsed(credential_in):
 
 
 def test_terms_give_the_credits_the_fees_and_the_last_day(lapsed):
-    terms = lifecycle.reinstatement_terms(lapsed, today=dt.date(2027, 3, 1))
+    terms = reinstatement.reinstatement_terms(lapsed, today=dt.date(2027, 3, 1))
     assert terms.open
     assert terms.until == dt.date(2027, 6, 30)
     assert terms.lapsed_on == dt.date(2027, 1, 1)
@@ -35,13 +35,13 @@ def test_terms_give_the_credits_the_fees_and_the_last_day(lapsed):
 
 
 def test_the_grace_period_closes_after_30_june(lapsed):
-    assert lifecycle.reinstatement_terms(lapsed, today=dt.date(2027, 6, 30)).open
-    assert not lifecycle.reinstatement_terms(lapsed, today=dt.date(2027, 7, 1)).open
+    assert reinstatement.reinstatement_terms(lapsed, today=dt.date(2027, 6, 30)).open
+    assert not reinstatement.reinstatement_terms(lapsed, today=dt.date(2027, 7, 1)).open
 
 
 def test_programs_without_reinstatement_have_no_terms(credential_in):
     credential = credential_in("ipma-hr", status=Credential.Status.LAPSED)
-    assert lifecycle.reinstatement_terms(credential, today=dt.date(2027, 3, 1)) is None
+    assert reinstatement.reinstatement_terms(credential, today=dt.date(2027, 3, 1)) is None
 
 
 def test_the_page_shows_what_is_needed(client, lapsed):

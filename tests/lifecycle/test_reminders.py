@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from lifecycle import services as lifecycle
+from lifecycle import reminders
 from members.models import Notification
 from payments.models import Invoice
 from recertification.models import Report
@@ -117,7 +117,7 @@ def test_reminder_days_are_configurable_per_program(run, credential_in, settings
 
 def test_reminder_days_accept_an_environment_style_string(settings):
     settings.REMINDER_DAYS = "120, 60,7"
-    assert lifecycle.reminder_days("ihmm") == (120, 60, 7)
+    assert reminders.reminder_days("ihmm") == (120, 60, 7)
 
 
 def test_bad_reminder_days_are_refused(settings):
@@ -125,7 +125,7 @@ def test_bad_reminder_days_are_refused(settings):
 
     settings.REMINDER_DAYS = ["soon"]
     with pytest.raises(ImproperlyConfigured):
-        lifecycle.reminder_days("ihmm")
+        reminders.reminder_days("ihmm")
 
 
 # --- unpaid invoices ----------------------------------------------------------------------------

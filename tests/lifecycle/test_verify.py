@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from lifecycle import services as lifecycle
+from lifecycle import certificates
 from members.models import Credential
 
 from .conftest import on
@@ -18,7 +18,7 @@ def certificate(credential_in, member):
     member.save()
     credential = credential_in("namss")
     with on(dt.date(2026, 6, 1)):
-        return lifecycle.certificate_issue(credential=credential)
+        return certificates.certificate_issue(credential=credential)
 
 
 def page(client, url: str):

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from backoffice import services as staff
+from backoffice import audits, review
 from members import emails
 from members.models import Notification
 from tests.factories import StaffFactory
@@ -24,9 +24,11 @@ def test_staff_decisions_and_receipts_queue_emails_of_a_known_kind(
 ):
     office = StaffFactory(is_superuser=True)
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
-        staff.report_approve(report=submitted_report(), actor=office)  # paid by check: a receipt
-        staff.report_return(report=submitted_report(), actor=office, reason="Dates are missing.")
-        staff.report_select_for_audit(report=submitted_report(), actor=office, reason="Spot check.")
+        review.report_approve(report=submitted_report(), actor=office)  # paid by check: a receipt
+        review.report_return(report=submitted_report(), actor=office, reason="Dates are missing.")
+        audits.report_select_for_audit(
+            report=submitted_report(), actor=office, reason="Spot check."
+        )
 
     kinds = set(Notification.objects.values_list("kind", flat=True))
     assert {"report_approved", "report_returned", "audit_selected", "payment_receipt"} <= kinds

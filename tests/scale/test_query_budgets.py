@@ -137,7 +137,7 @@ def test_saving_an_entry_runs_a_constant_number_of_queries(client):
 
 def test_the_review_queue_index_covers_exactly_the_queue():
     """The partial index behind the queue's first page must name the statuses the queue shows."""
-    from backoffice.services import QUEUE_STATUSES
+    from backoffice.review import QUEUE_STATUSES
     from recertification.models import Report
 
     index = next(i for i in Report._meta.indexes if i.name == "report_review_queue")

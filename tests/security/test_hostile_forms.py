@@ -20,7 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backoffice.admin.reports import ACTIONS
+from backoffice.admin.report_actions import ACTIONS
 from members.models import Credential
 from payments.models import Invoice
 from recertification import rules

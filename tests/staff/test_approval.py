@@ -9,7 +9,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from backoffice import services as staff
+from backoffice import review
 from core.models import AuditLog
 from members.models import Credential
 from recertification import services
@@ -39,7 +39,7 @@ def test_approving_a_paid_report_renews_the_credential_from_the_day_after_the_cy
         time_machine.travel(dt.datetime(2027, 1, 15, 12, 0), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        staff.report_approve(report=report, actor=reviewer, reason="All in order")
+        review.report_approve(report=report, actor=reviewer, reason="All in order")
 
     credential.refresh_from_db()
     report.refresh_from_db()
@@ -65,7 +65,7 @@ def test_the_member_can_enter_points_for_the_new_cycle_at_once(reviewer):
     report = submitted_report("ipma-hr")
     member = report.member
     with time_machine.travel(dt.datetime(2027, 2, 1, 12, 0), tick=False):
-        staff.report_approve(report=report, actor=reviewer)
+        review.report_approve(report=report, actor=reviewer)
         credential = Credential.objects.get(holder=member)
         new_report = Report.objects.get(member=member, cycle_start=dt.date(2027, 1, 1))
         assert new_report.status == S.OPEN
@@ -81,7 +81,7 @@ def test_the_member_can_enter_points_for_the_new_cycle_at_once(reviewer):
 
 def test_approving_a_namss_report_gives_the_next_cycle_from_2_december_to_1_december(reviewer):
     report = submitted_report("namss")
-    staff.report_approve(report=report, actor=reviewer)
+    review.report_approve(report=report, actor=reviewer)
     credential = report.credentials.get()
     assert (credential.cycle_start, credential.cycle_end) == (
         dt.date(2026, 12, 2),
@@ -105,8 +105,8 @@ def test_approving_a_dual_namss_report_renews_both_credentials_and_ends_the_firs
         credentials=[cpcs, cpmsm],
     )
     fill(report)
-    staff.report_waive_fee(report=submit(report), actor=reviewer, reason="Board member")
-    staff.report_approve(report=report, actor=reviewer)
+    review.report_waive_fee(report=submit(report), actor=reviewer, reason="Board member")
+    review.report_approve(report=report, actor=reviewer)
     for credential in (cpcs, cpmsm):
         credential.refresh_from_db()
         assert credential.cycle_start == dt.date(2026, 12, 2)
@@ -115,8 +115,8 @@ def test_approving_a_dual_namss_report_renews_both_credentials_and_ends_the_firs
 
 def test_approving_twice_renews_once(reviewer):
     report = submitted_report()
-    staff.report_approve(report=report, actor=reviewer)
-    staff.report_approve(report=report, actor=reviewer)
+    review.report_approve(report=report, actor=reviewer)
+    review.report_approve(report=report, actor=reviewer)
     credential = report.credentials.get()
     assert credential.cycle_start == dt.date(2027, 1, 1)
     assert AuditLog.objects.filter(object_type="members.credential", action="renewed").count() == 1
@@ -124,7 +124,7 @@ def test_approving_twice_renews_once(reviewer):
 
 def test_approval_leaves_a_history_entry_with_who_and_why(reviewer):
     report = submitted_report()
-    staff.report_approve(report=report, actor=reviewer, reason="Checked certificates")
+    review.report_approve(report=report, actor=reviewer, reason="Checked certificates")
     log = AuditLog.objects.get(object_type="recertification.report", action="approved")
     assert log.actor == reviewer
     assert log.reason == "Checked certificates"
@@ -136,7 +136,7 @@ def test_an_unpaid_report_cannot_be_approved(reviewer):
     report = submitted_report(paid=False)
     assert report.status == S.PAYMENT_DUE
     with pytest.raises(ValidationError, match="not paid"):
-        staff.report_approve(report=report, actor=reviewer)
+        review.report_approve(report=report, actor=reviewer)
 
 
 def test_the_approve_form_refuses_an_unpaid_report_and_says_why(reviewer_client):
@@ -180,7 +180,7 @@ def test_returning_a_report_reopens_it_and_emails_the_member_the_reason(
 
 def test_the_member_can_change_entries_of_a_returned_report(reviewer):
     report = submitted_report()
-    staff.report_return(report=report, actor=reviewer, reason="Fix the title")
+    review.report_return(report=report, actor=reviewer, reason="Fix the title")
     entry = Entry.objects.filter(reports=report).first()
     services.entry_update(
         entry=entry,
@@ -198,23 +198,23 @@ def test_returning_needs_a_reason(reviewer_client):
     report.refresh_from_db()
     assert report.status == S.IN_REVIEW
     with pytest.raises(ValidationError):
-        staff.report_return(report=report, actor=None, reason="")
+        review.report_return(report=report, actor=None, reason="")
 
 
 def test_returning_twice_is_a_no_op(reviewer, django_capture_on_commit_callbacks):
     report = submitted_report()
     with django_capture_on_commit_callbacks(execute=True):
-        staff.report_return(report=report, actor=reviewer, reason="Once")
-        staff.report_return(report=report, actor=reviewer, reason="Twice")
+        review.report_return(report=report, actor=reviewer, reason="Once")
+        review.report_return(report=report, actor=reviewer, reason="Twice")
     assert len(mail.outbox) == 1
     assert AuditLog.objects.filter(action="returned").count() == 1
 
 
 def test_an_approved_report_cannot_be_returned(reviewer):
     report = submitted_report()
-    staff.report_approve(report=report, actor=reviewer)
+    review.report_approve(report=report, actor=reviewer)
     with pytest.raises(ValidationError, match="cannot be returned"):
-        staff.report_return(report=report, actor=reviewer, reason="Too late")
+        review.report_return(report=report, actor=reviewer, reason="Too late")
 
 
 # --- waive fee --------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ def test_waiving_the_fee_cancels_the_invoice_and_lets_the_report_be_approved(fin
     from payments.models import Invoice
 
     report = submitted_report(paid=False)
-    staff.report_waive_fee(report=report, actor=finance, reason="Hardship")
+    review.report_waive_fee(report=report, actor=finance, reason="Hardship")
     report.refresh_from_db()
     assert report.fee_waived
     assert report.status == S.IN_REVIEW
@@ -233,7 +233,7 @@ def test_waiving_the_fee_cancels_the_invoice_and_lets_the_report_be_approved(fin
     assert Invoice.objects.filter(cancels=original, kind="correction").exists()
     log = AuditLog.objects.get(object_type="recertification.report", action="fee waived")
     assert (log.actor, log.reason) == (finance, "Hardship")
-    staff.report_approve(report=report, actor=reviewer)
+    review.report_approve(report=report, actor=reviewer)
     report.refresh_from_db()
     assert report.status == S.APPROVED
 
@@ -241,7 +241,7 @@ def test_waiving_the_fee_cancels_the_invoice_and_lets_the_report_be_approved(fin
 def test_a_paid_fee_cannot_be_waived(finance):
     report = submitted_report(paid=True)
     with pytest.raises(ValidationError, match="already paid"):
-        staff.report_waive_fee(report=report, actor=finance, reason="Oops")
+        review.report_waive_fee(report=report, actor=finance, reason="Oops")
 
 
 def test_waiving_needs_a_reason(finance_client):

@@ -8,7 +8,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from backoffice import services as staff
+from backoffice import audits as staff_audits
+from backoffice import review
 from core.models import AuditLog
 from recertification import audits
 from recertification.models import AuditDecision, ProgramSettings, Report
@@ -29,7 +30,7 @@ def open_report(program="ipma-hr", entries=1):
 
 def under_audit(reviewer, entries=3) -> Report:
     report = submitted_report(entries=entries)
-    staff.report_select_for_audit(report=report, actor=reviewer, reason="Spot check")
+    staff_audits.report_select_for_audit(report=report, actor=reviewer, reason="Spot check")
     report.refresh_from_db()
     return report
 
@@ -102,7 +103,7 @@ def test_staff_select_a_paid_report_for_audit_with_a_reason(reviewer_client):
 
 def test_staff_selection_of_an_unpaid_report_waits_for_the_payment(reviewer):
     report = submitted_report(paid=False)
-    staff.report_select_for_audit(report=report, actor=reviewer, reason="Spot check")
+    staff_audits.report_select_for_audit(report=report, actor=reviewer, reason="Spot check")
     report.refresh_from_db()
     assert (report.status, report.selected_for_audit) == (S.PAYMENT_DUE, True)
     pay(report)
@@ -112,7 +113,7 @@ def test_staff_selection_of_an_unpaid_report_waits_for_the_payment(reviewer):
 def test_a_report_under_audit_cannot_be_approved(reviewer):
     report = under_audit(reviewer)
     with pytest.raises(ValidationError, match="audit"):
-        staff.report_approve(report=report, actor=reviewer)
+        review.report_approve(report=report, actor=reviewer)
 
 
 # --- decisions, clear, fail ----------------------------------------------------------------------
@@ -147,7 +148,7 @@ def test_staff_accept_every_entry_and_clear_the_audit(reviewer_client, reviewer)
     assert response.status_code == 302
     report.refresh_from_db()
     assert (report.status, report.audit_outcome) == (S.IN_REVIEW, "cleared")
-    staff.report_approve(report=report, actor=reviewer)
+    review.report_approve(report=report, actor=reviewer)
     report.refresh_from_db()
     assert report.status == S.APPROVED
 
@@ -155,9 +156,9 @@ def test_staff_accept_every_entry_and_clear_the_audit(reviewer_client, reviewer)
 def test_an_audit_cannot_be_cleared_while_entries_are_undecided(reviewer):
     report = under_audit(reviewer, entries=3)
     first = report.entries.first()
-    staff.audit_entry_decide(report=report, entry=first, decision=ACCEPTED, actor=reviewer)
+    staff_audits.audit_entry_decide(report=report, entry=first, decision=ACCEPTED, actor=reviewer)
     with pytest.raises(ValidationError, match="2 of 3 still undecided"):
-        staff.audit_clear(report=report, actor=reviewer)
+        staff_audits.audit_clear(report=report, actor=reviewer)
 
 
 def test_rejecting_an_entry_needs_a_reason(reviewer_client, reviewer):
@@ -170,30 +171,34 @@ def test_rejecting_an_entry_needs_a_reason(reviewer_client, reviewer):
     assert response.status_code == 200
     assert not AuditDecision.objects.exists()
     with pytest.raises(ValidationError):
-        staff.audit_entry_decide(report=report, entry=entry, decision=REJECTED, actor=reviewer)
+        staff_audits.audit_entry_decide(
+            report=report, entry=entry, decision=REJECTED, actor=reviewer
+        )
 
 
 def test_a_rejection_that_leaves_too_few_points_cannot_be_cleared(reviewer):
     report = under_audit(reviewer, entries=3)
     big, *small = report.entries.order_by("pk")
-    staff.audit_entry_decide(
+    staff_audits.audit_entry_decide(
         report=report, entry=big, decision=REJECTED, actor=reviewer, reason="No certificate"
     )
     for entry in small:
-        staff.audit_entry_decide(report=report, entry=entry, decision=ACCEPTED, actor=reviewer)
+        staff_audits.audit_entry_decide(
+            report=report, entry=entry, decision=ACCEPTED, actor=reviewer
+        )
     with pytest.raises(ValidationError, match="fail the audit instead"):
-        staff.audit_clear(report=report, actor=reviewer)
+        staff_audits.audit_clear(report=report, actor=reviewer)
 
 
 def test_a_rejection_that_keeps_enough_points_can_be_cleared(reviewer):
     report = under_audit(reviewer, entries=3)
     big, small, other = report.entries.order_by("pk")
-    staff.audit_entry_decide(report=report, entry=big, decision=ACCEPTED, actor=reviewer)
-    staff.audit_entry_decide(
+    staff_audits.audit_entry_decide(report=report, entry=big, decision=ACCEPTED, actor=reviewer)
+    staff_audits.audit_entry_decide(
         report=report, entry=small, decision=REJECTED, actor=reviewer, reason="Not HR"
     )
-    staff.audit_entry_decide(report=report, entry=other, decision=ACCEPTED, actor=reviewer)
-    staff.audit_clear(report=report, actor=reviewer)
+    staff_audits.audit_entry_decide(report=report, entry=other, decision=ACCEPTED, actor=reviewer)
+    staff_audits.audit_clear(report=report, actor=reviewer)
     report.refresh_from_db()
     assert report.status == S.IN_REVIEW
 
@@ -201,10 +206,10 @@ def test_a_rejection_that_keeps_enough_points_can_be_cleared(reviewer):
 def test_deciding_the_same_way_twice_changes_nothing(reviewer):
     report = under_audit(reviewer)
     entry = report.entries.first()
-    staff.audit_entry_decide(report=report, entry=entry, decision=ACCEPTED, actor=reviewer)
-    staff.audit_entry_decide(report=report, entry=entry, decision=ACCEPTED, actor=reviewer)
+    staff_audits.audit_entry_decide(report=report, entry=entry, decision=ACCEPTED, actor=reviewer)
+    staff_audits.audit_entry_decide(report=report, entry=entry, decision=ACCEPTED, actor=reviewer)
     assert AuditLog.objects.filter(action="audit accepted").count() == 1
-    staff.audit_entry_decide(
+    staff_audits.audit_entry_decide(
         report=report, entry=entry, decision=REJECTED, actor=reviewer, reason="Wrong year"
     )
     log = AuditLog.objects.get(action="audit rejected")
@@ -234,7 +239,7 @@ def test_a_failed_audit_returns_the_report_with_the_reason(
 def test_failing_an_audit_needs_a_reason(reviewer):
     report = under_audit(reviewer)
     with pytest.raises(ValidationError):
-        staff.audit_fail(report=report, actor=reviewer, reason=" ")
+        staff_audits.audit_fail(report=report, actor=reviewer, reason=" ")
 
 
 def test_the_report_page_offers_a_decision_for_each_entry_under_audit(reviewer_client, reviewer):

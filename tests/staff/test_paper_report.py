@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from backoffice import services as staff
+from backoffice import paper, review
 from core.models import AuditLog
 from members.models import Credential
 from recertification.models import Entry, Report
@@ -147,7 +147,7 @@ def test_recording_an_ipma_hr_paper_report_with_its_check_then_approving_reinsta
     scanned = administrator_client.get(f"/admin/recertification/report/{report.pk}/scanned-report/")
     assert b"".join(scanned.streaming_content) == PDF
 
-    staff.paper_report_approve(report=report, actor=administrator, reason="Reinstated")
+    paper.paper_report_approve(report=report, actor=administrator, reason="Reinstated")
     credential.refresh_from_db()
     assert credential.status == Credential.Status.RENEW
     assert (credential.cycle_start, credential.cycle_end) == (
@@ -187,7 +187,7 @@ def test_a_namss_paper_report_is_billed_the_reinstatement_fee(administrator_clie
             ("reinstatement", Decimal("100.00")),
         ]
         assert invoice.status == "paid"
-        staff.report_approve(report=report, actor=administrator)
+        review.report_approve(report=report, actor=administrator)
     credential.refresh_from_db()
     assert credential.status == Credential.Status.RENEW
     assert (credential.cycle_start, credential.cycle_end) == (

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backoffice import services as staff
+from backoffice import audits
 from tests.factories import EntryFactory, EntryFileFactory, MembershipRecordFactory
 from tests.staff.conftest import invoice_of, submitted_report
 
@@ -29,7 +29,7 @@ def test_the_page_shows_member_credential_cycle_entries_files_agreement_invoice_
     entry = report.entries.get()
     EntryFileFactory(entry=entry, original_name="academy-certificate.pdf")
     MembershipRecordFactory(member=member, year=2024)
-    staff.report_select_for_audit(report=report, actor=reviewer, reason="Spot check of academies")
+    audits.report_select_for_audit(report=report, actor=reviewer, reason="Spot check of academies")
     page = page_for(reviewer_client, report)
 
     assert member.member_number in page

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backoffice import services as staff
+from backoffice import audits, review
 from recertification.models import Report
 from tests.factories import ReportFactory, UserFactory
 from tests.staff.conftest import credential_in, fill, invoice_of, submit, submitted_report
@@ -27,7 +27,7 @@ def test_the_queue_shows_submitted_undecided_reports_by_default(reviewer_client,
     waiting = submitted_report()
     unpaid = submitted_report(paid=False)
     approved = submitted_report()
-    staff.report_approve(report=approved, actor=reviewer)
+    review.report_approve(report=approved, actor=reviewer)
     from tests.factories import report_for
 
     still_open = report_for(credential_in("ipma-hr"))
@@ -41,7 +41,7 @@ def test_the_queue_filters_by_program_designation_paid_and_audit(reviewer_client
     ipma = submitted_report("ipma-hr")
     cp = submitted_report("ipma-hr", designation="IPMA-CP", paid=False)
     namss = submitted_report("namss")
-    staff.report_select_for_audit(report=namss, actor=reviewer, reason="Spot check")
+    audits.report_select_for_audit(report=namss, actor=reviewer, reason="Spot check")
 
     assert ids(reviewer_client.get(QUEUE, {"program": "namss"})) == [namss.pk]
     assert ids(reviewer_client.get(QUEUE, {"designation": "IPMA-CP"})) == [cp.pk]

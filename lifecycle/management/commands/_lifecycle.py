@@ -17,7 +17,7 @@ def parse_day(value: str) -> dt.date:
 
 
 class LifecycleCommand(BaseCommand):
-    """Runs one `lifecycle.services.run_<job>(today=...)`; idempotent, safe to run every hour."""
+    """Runs one `lifecycle `run_<job>(today=...)` (lifecycle/jobs.py)`; idempotent, safe to run every hour."""
 
     job: Callable[..., int]
     done = "changes"

@@ -1,6 +1,6 @@
 """Activate NAMSS extensions whose fee is paid (new deadline 1 June) and email the members."""
 
-from lifecycle import services as lifecycle
+from lifecycle import extensions
 
 from ._lifecycle import LifecycleCommand
 
@@ -9,5 +9,5 @@ class Command(LifecycleCommand):
     help = (
         "Activate NAMSS extensions whose fee is paid (new deadline 1 June) and email the members."
     )
-    job = lifecycle.run_extensions
+    job = extensions.run_extensions
     done = "extensions changed"

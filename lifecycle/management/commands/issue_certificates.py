@@ -1,11 +1,11 @@
 """Issue the certificate of every recently renewed credential that has none (a safety net for approval)."""
 
-from lifecycle import services as lifecycle
+from lifecycle import certificates
 
 from ._lifecycle import LifecycleCommand
 
 
 class Command(LifecycleCommand):
     help = "Issue the certificate of every recently renewed credential that has none (a safety net for approval)."
-    job = lifecycle.run_certificates
+    job = certificates.run_certificates
     done = "certificates issued"

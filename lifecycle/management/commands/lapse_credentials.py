@@ -1,11 +1,11 @@
 """Lapse credentials whose cycle ended without an approved or pending report, and email the members."""
 
-from lifecycle import services as lifecycle
+from lifecycle import lapse
 
 from ._lifecycle import LifecycleCommand
 
 
 class Command(LifecycleCommand):
     help = "Lapse credentials whose cycle ended without an approved or pending report, and email the members."
-    job = lifecycle.run_lapse
+    job = lapse.run_lapse
     done = "credentials lapsed"

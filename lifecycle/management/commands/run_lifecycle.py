@@ -3,7 +3,7 @@
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from lifecycle import services as lifecycle
+from lifecycle import jobs
 
 from ._lifecycle import LifecycleCommand
 
@@ -16,7 +16,7 @@ class Command(LifecycleCommand):
 
     def handle(self, *args, **options):
         today = options["today"] or timezone.localdate()
-        results = lifecycle.run_all(today=today)
+        results = jobs.run_all(today=today)
         if options["verbosity"] >= 1:
             summary = ", ".join(f"{name} {count}" for name, count in results.items())
             self.stdout.write(f"{today.isoformat()}: {summary}")

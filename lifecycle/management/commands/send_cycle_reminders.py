@@ -1,11 +1,11 @@
 """Email members whose Recertification Report is not submitted, on the configured days before the deadline."""
 
-from lifecycle import services as lifecycle
+from lifecycle import reminders
 
 from ._lifecycle import LifecycleCommand
 
 
 class Command(LifecycleCommand):
     help = "Email members whose Recertification Report is not submitted, on the configured days before the deadline."
-    job = lifecycle.run_cycle_reminders
+    job = reminders.run_cycle_reminders
     done = "reminders sent"

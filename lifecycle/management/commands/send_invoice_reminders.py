@@ -1,11 +1,11 @@
 """Email members about unpaid invoices before they fall due."""
 
-from lifecycle import services as lifecycle
+from lifecycle import reminders
 
 from ._lifecycle import LifecycleCommand
 
 
 class Command(LifecycleCommand):
     help = "Email members about unpaid invoices before they fall due."
-    job = lifecycle.run_invoice_reminders
+    job = reminders.run_invoice_reminders
     done = "reminders sent"

@@ -1,0 +1,158 @@
+"""Audits chosen by staff: selecting a report, deciding each entry's documents, clearing or failing.
+
+(Selection at submission, by the audit share, is `recertification.audits`.) Each state change is
+keyword-only and one transaction; it locks the report with select_for_update, is a no-op when the
+work is already done, and leaves an AuditLog row with the actor and the reason. Member emails are
+recorded in the same transaction (members.emails) and sent after commit, so a mail server that is
+down never undoes a decision: the email waits for `retry_emails`.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import log_action
+from recertification import rules
+from recertification.audits import email_audit_selected, log_report, report_state
+from recertification.models import AuditDecision, Entry, Report
+from recertification.selectors import ScoredReport, score, scored_report
+
+from .common import lock_report, required_reason
+from .invoices import report_is_paid
+from .review import APPROVABLE, return_to_member
+
+S = Report.Status
+
+
+@transaction.atomic
+def report_select_for_audit(*, report: Report, actor, reason: str) -> Report:
+    """Select a submitted report for audit; once paid it asks the member for documents."""
+    reason = required_reason(reason, "selecting the report for audit")
+    report = lock_report(report)
+    paid = report.fee_waived or report_is_paid(report)
+    pending = report.selected_for_audit and report.audit_outcome == ""
+    if report.status == S.AUDIT or (pending and not paid):
+        return report
+    if report.status not in APPROVABLE:
+        raise ValidationError(
+            f"A report that is {report.get_status_display().lower()} cannot be selected for audit."
+        )
+    before = report_state(report)
+    # A fresh audit: earlier decisions stay in the history, not on the report.
+    AuditDecision.objects.filter(report=report).delete()
+    report.selected_for_audit = True
+    report.audit_outcome = ""
+    if paid:
+        report.status = S.AUDIT
+    report.save()
+    selected = log_report(report, "selected for audit", actor=actor, reason=reason, before=before)
+    email_audit_selected(report, selected)
+    return report
+
+
+@transaction.atomic
+def audit_entry_decide(
+    *, report: Report, entry: Entry, decision: str, actor, reason: str = ""
+) -> AuditDecision:
+    """Accept or reject one entry's documents (a rejection needs a reason). Same again: no-op."""
+    if decision not in AuditDecision.Decision.values:
+        raise ValidationError("Choose accepted or rejected.")
+    reason = (reason or "").strip()
+    if decision == AuditDecision.Decision.REJECTED:
+        reason = required_reason(reason, "rejecting the entry")
+    report = lock_report(report)
+    if report.status != S.AUDIT:
+        raise ValidationError(
+            "Entries are decided while the report is waiting for audit documents."
+        )
+    if not report.entries.filter(pk=entry.pk).exists():
+        raise ValidationError("That entry is not part of this report.")
+    existing = AuditDecision.objects.filter(report=report, entry=entry).first()
+    if existing and existing.decision == decision and existing.reason == reason:
+        return existing
+    before = {"decision": existing.decision, "reason": existing.reason} if existing else None
+    row, _ = AuditDecision.objects.update_or_create(
+        report=report,
+        entry=entry,
+        defaults={
+            "decision": decision,
+            "reason": reason,
+            "decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "decided_at": timezone.now(),
+        },
+    )
+    log_action(
+        entry,
+        f"audit {decision}",
+        actor=actor,
+        member=report.member,
+        reason=reason,
+        before=before,
+        after={"decision": decision, "report": report.pk},
+    )
+    return row
+
+
+def audited_score(report: Report) -> ScoredReport:
+    """The report scored on its accepted entries only (automatic lines always count)."""
+    scored = scored_report(report)
+    rejected = set(
+        AuditDecision.objects.filter(
+            report=report, decision=AuditDecision.Decision.REJECTED
+        ).values_list("entry_id", flat=True)
+    )
+    entries = [
+        line.entry for line in scored.lines if not line.auto and line.entry.pk not in rejected
+    ]
+    autos = [line.entry for line in scored.lines if line.auto]
+    return score(scored.report, entries, autos, scored.credentials)
+
+
+@transaction.atomic
+def audit_clear(*, report: Report, actor, reason: str = "") -> Report:
+    """Close a passed audit: every entry decided, and the accepted ones still meet the requirement."""
+    report = lock_report(report)
+    if report.audit_outcome == "cleared" and report.status != S.AUDIT:
+        return report
+    if report.status != S.AUDIT:
+        raise ValidationError("Only a report waiting for audit documents can be cleared.")
+    entry_ids = set(report.entries.values_list("pk", flat=True))
+    decided = set(
+        AuditDecision.objects.filter(report=report, entry_id__in=entry_ids).values_list(
+            "entry_id", flat=True
+        )
+    )
+    if entry_ids - decided:
+        raise ValidationError(
+            f"Accept or reject every entry first: {len(entry_ids - decided)} of "
+            f"{len(entry_ids)} still undecided."
+        )
+    audited = audited_score(report)
+    if not audited.met:
+        raise ValidationError(
+            f"Without the rejected entries the report counts {rules.format_decimal(audited.total)} "
+            f"of {rules.format_decimal(audited.required)}: fail the audit instead."
+        )
+    before = report_state(report)
+    report.audit_outcome = "cleared"
+    report.status = S.IN_REVIEW
+    report.save()
+    log_report(
+        report, "audit cleared", actor=actor, reason=reason, before=before, audited=audited.total
+    )
+    return report
+
+
+@transaction.atomic
+def audit_fail(*, report: Report, actor, reason: str) -> Report:
+    """Fail the audit: the report is returned to the member with the reason."""
+    reason = required_reason(reason, "failing the audit")
+    report = lock_report(report)
+    if report.audit_outcome == "failed" and report.status == S.RETURNED:
+        return report
+    if report.status != S.AUDIT:
+        raise ValidationError("Only a report waiting for audit documents can fail its audit.")
+    report.audit_outcome = "failed"
+    return return_to_member(report, actor=actor, reason=reason, action="audit failed")
