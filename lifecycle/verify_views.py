@@ -76,7 +76,7 @@ def _too_many(request: HttpRequest) -> HttpResponse | None:
     ):
         return None
     response = render(
-        request, "members/verify_limited.html", {"minutes": max(1, window // 60)}, status=429
+        request, "lifecycle/verify_limited.html", {"minutes": max(1, window // 60)}, status=429
     )
     response["Retry-After"] = str(window)
     return response
@@ -115,7 +115,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
             results = [standing(c) for c in credentials]
     status = 400 if form.is_bound and not form.is_valid() else 200
     return _private(
-        render(request, "members/verify.html", {"form": form, "results": results}, status=status)
+        render(request, "lifecycle/verify.html", {"form": form, "results": results}, status=status)
     )
 
 
@@ -130,7 +130,7 @@ def certificate(request: HttpRequest, code: str) -> HttpResponse:
     if normalized is None:
         return _private(
             render(
-                request, "members/verify_result.html", context | {"error": MALFORMED}, status=400
+                request, "lifecycle/verify_result.html", context | {"error": MALFORMED}, status=400
             )
         )
     found = Certificate.objects.select_related("credential__holder").filter(code=normalized).first()
@@ -138,7 +138,7 @@ def certificate(request: HttpRequest, code: str) -> HttpResponse:
         return _private(
             render(
                 request,
-                "members/verify_result.html",
+                "lifecycle/verify_result.html",
                 context
                 | {
                     "error": "No certificate found with this verification code. Check the code "
@@ -150,7 +150,7 @@ def certificate(request: HttpRequest, code: str) -> HttpResponse:
     return _private(
         render(
             request,
-            "members/verify_result.html",
+            "lifecycle/verify_result.html",
             context
             | {
                 "standing": standing(found.credential),

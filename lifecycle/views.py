@@ -46,7 +46,7 @@ def certificates(request: HttpRequest) -> HttpResponse:
         item.revoked = certificate_revoked(item)
         item.verify_url = certificate_verify_url(item)
     return render(
-        request, "members/certificates.html", {"certificates": items, "active": "certificates"}
+        request, "lifecycle/certificates.html", {"certificates": items, "active": "certificates"}
     )
 
 
@@ -106,7 +106,7 @@ def extension(request: HttpRequest) -> HttpResponse:
         if t is not None
     ]
     return render(
-        request, "recertification/extension.html", {"terms": terms, "active": "extension"}
+        request, "lifecycle/extension.html", {"terms": terms, "active": "extension"}
     )
 
 
@@ -125,7 +125,7 @@ def reinstatement(request: HttpRequest) -> HttpResponse:
     with_terms = {t.credential.pk for t in terms}
     return render(
         request,
-        "members/reinstatement.html",
+        "lifecycle/reinstatement.html",
         {
             "terms": terms,
             "others": [c for c in closed if c.pk not in with_terms],
