@@ -70,7 +70,7 @@ def invoice_get(pk: int | None) -> InvoiceInfo | None:
 
 
 def extension_invoice_issue(*, report: Report, actor, today: dt.date) -> InvoiceInfo | None:
-    """Bill the extension fee (payments.services.invoice_issue_extension)."""
+    """Bill the extension fee (payments.invoices.invoice_issue_extension)."""
     return _invoice_info(invoice_issue_extension(report=report, actor=actor, today=today))
 
 

@@ -19,6 +19,9 @@ import json
 import uuid
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
@@ -106,22 +109,13 @@ def _signing_seed() -> bytes:
     ).digest()
 
 
-def _private_key():
-    try:
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    except ImportError:
-        return None
+def _private_key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(_signing_seed())
 
 
-def public_key_multibase() -> str | None:
+def public_key_multibase() -> str:
     """The issuer's Ed25519 public key as a Multikey (multicodec 0xed01, base58btc)."""
-    key = _private_key()
-    if key is None:
-        return None
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    raw = _private_key().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     return "z" + base58btc(b"\xed\x01" + raw)
 
 
@@ -141,10 +135,8 @@ def _hash_data(document: dict, proof_config: dict) -> bytes:
 
 
 def sign(document: dict, *, created: dt.datetime | None = None) -> dict:
-    """Add a DataIntegrityProof (eddsa-jcs-2022); the document unchanged without `cryptography`."""
+    """Add a DataIntegrityProof (eddsa-jcs-2022) made with the issuer's key."""
     key = _private_key()
-    if key is None:
-        return document
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     proof = {
         "type": "DataIntegrityProof",
@@ -163,10 +155,8 @@ def verify(document: dict) -> bool:
     """Check a document's eddsa-jcs-2022 proof against the portal's public key."""
     proof = document.get("proof")
     key = _private_key()
-    if not isinstance(proof, dict) or key is None or proof.get("cryptosuite") != CRYPTOSUITE:
+    if not isinstance(proof, dict) or proof.get("cryptosuite") != CRYPTOSUITE:
         return False
-    from cryptography.exceptions import InvalidSignature
-
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     value = proof.get("proofValue", "")
@@ -204,17 +194,15 @@ def issuer_profile() -> dict[str, Any]:
         "url": settings.SITE_URL + "/",
         "email": settings.SUPPORT_EMAIL,
     }
-    key = public_key_multibase()
-    if key is not None:
-        profile["verificationMethod"] = [
-            {
-                "id": verification_method(),
-                "type": "Multikey",
-                "controller": issuer_id(),
-                "publicKeyMultibase": key,
-            }
-        ]
-        profile["assertionMethod"] = [verification_method()]
+    profile["verificationMethod"] = [
+        {
+            "id": verification_method(),
+            "type": "Multikey",
+            "controller": issuer_id(),
+            "publicKeyMultibase": public_key_multibase(),
+        }
+    ]
+    profile["assertionMethod"] = [verification_method()]
     return profile
 
 

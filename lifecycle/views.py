@@ -105,9 +105,7 @@ def extension(request: HttpRequest) -> HttpResponse:
         )
         if t is not None
     ]
-    return render(
-        request, "lifecycle/extension.html", {"terms": terms, "active": "extension"}
-    )
+    return render(request, "lifecycle/extension.html", {"terms": terms, "active": "extension"})
 
 
 @login_required

@@ -262,7 +262,7 @@ class Notification(models.Model):
         EXTENSION_REQUESTED = "extension_requested", "Extension requested"
         EXTENSION_ACTIVE = "extension_active", "Extension granted"
         CERTIFICATE_ISSUED = "certificate_issued", "Certificate issued"
-        # Staff decisions on a report (recertification.staff) and payments (payments.services).
+        # Staff decisions on a report (backoffice) and payments (payments.settlement).
         REPORT_APPROVED = "report_approved", "Recertification report approved"
         REPORT_RETURNED = "report_returned", "Recertification report returned"
         AUDIT_SELECTED = "audit_selected", "Report selected for audit"

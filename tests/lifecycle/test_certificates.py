@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def approve_and_renew(credential, day=dt.date(2026, 11, 10)) -> Report:
-    """What staff approval does (recertification.staff): approve, renew into the next cycle."""
+    """What staff approval does (backoffice.review): approve, renew into the next cycle."""
     report = submitted(credential, dt.date(2026, 10, 1), status=Report.Status.APPROVED)
     credential.cycle_start = report.cycle_end + dt.timedelta(days=1)
     credential.cycle_end = credential.program_declaration.cycle_end(credential.cycle_start)
