@@ -383,7 +383,7 @@ KINDS = (
             text_field("description", "Short Description"),
             date_field(
                 "Date Implemented",
-                help_text="When the innovation was put in place (RULES.md: dated).",
+                help_text="The date the innovation was put in place.",
             ),
         ),
         short="Human Resource Innovation",
