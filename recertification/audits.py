@@ -18,6 +18,7 @@ from django.urls import reverse
 from core.audit import log_action, snapshot
 from core.formatting import format_date
 from core.models import AuditLog
+from core.site import site_url
 from members import emails as member_emails
 
 from .models import ProgramSettings, Report, ReportCredential
@@ -77,7 +78,7 @@ def email_about_report(
             f"Certification: {designations}\n"
             f"Recertification cycle: {format_date(report.cycle_start)} to {format_date(report.cycle_end)}\n"
             f"Report number: {report.pk}",
-            f"Recertification Portal: {settings.SITE_URL}{reverse('recertification:portal')}",
+            f"Recertification Portal: {site_url()}{reverse('recertification:portal')}",
             f"Questions? Write to {settings.SUPPORT_EMAIL}.",
         ]
     )
