@@ -33,10 +33,11 @@ $(DEV_STAMP): pyproject.toml package-lock.json | $(BIN)/python
 install: $(RUN_STAMP)
 dev: $(DEV_STAMP)
 
-## run: create the environment, migrate, load the demo data and serve on http://127.0.0.1:8000
+## run: create the environment, migrate, load the demo data and serve on http://$(HOST):$(PORT)
+## (default http://127.0.0.1:8000; e.g. make run PORT=8101). load_demo prints that address.
 run: $(RUN_STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: create the environment with the dev extras and run the whole suite

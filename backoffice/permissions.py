@@ -1,8 +1,9 @@
 """Staff groups with the least permissions each role needs.
 
 Reviewer: reports, entries, audits, paper reports and the records behind automatic points; can
-see invoices but not touch payments. Finance: invoices, payments, refunds and fees (including
-waiving a report's fee); can see reports but not approve or return them. Administrator: everything.
+see invoices but not touch payments. Finance: invoices, payments, refunds, fees (including
+waiving a report's fee) and where members mail checks; can see reports but not approve or return
+them. Administrator: everything.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ STAFF_GROUPS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("payments", "payment"): ("view", "add", "change", "refund_payment"),
         ("payments", "stripeevent"): ("view",),
         ("payments", "stripecustomer"): ("view",),
+        ("payments", "checkaddress"): ("view", "add", "change"),
     },
 }
 

@@ -191,7 +191,7 @@ def issuer_profile() -> dict[str, Any]:
         "id": issuer_id(),
         "type": ["Profile"],
         "name": settings.SITE_NAME,
-        "url": settings.SITE_URL + "/",
+        "url": emails.site_url("home"),
         "email": settings.SUPPORT_EMAIL,
     }
     profile["verificationMethod"] = [
@@ -211,7 +211,7 @@ def _issuer_summary() -> dict[str, Any]:
         "id": issuer_id(),
         "type": ["Profile"],
         "name": settings.SITE_NAME,
-        "url": settings.SITE_URL + "/",
+        "url": emails.site_url("home"),
     }
 
 

@@ -1,5 +1,7 @@
-"""NAMSS extensions: the terms a report may be extended on, the request (which bills the fee), and
-the sync that activates an extension once its fee is paid or cancels it with its invoice.
+"""NAMSS extensions: the terms a report may be extended on, the request (which bills the fee), the
+sync that activates an extension once its fee is paid or cancels it with its invoice, and the fee
+invoice cancelled once it is no longer needed: the member withdraws the request, or submits the
+report before paying (payments.settlement.invoice_cancel: a correction, never a deletion).
 """
 
 from __future__ import annotations
@@ -8,15 +10,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.audit import log_action
 from core.formatting import format_date
 from members import emails
 from members.models import Notification
+from payments.invoices import PaymentError
+from payments.models import Invoice, Payment
+from payments.settlement import invoice_cancel, settle_card_attempts
 from recertification import rules
+from recertification.dual import is_first_dual_cycle
 from recertification.models import Report
 from recertification.selectors import ScoredReport, scored_report
 
@@ -107,7 +115,7 @@ def extension_terms(
     scored = scored or scored_report(report)
     credentials = scored.credentials
     designations = sorted(c.designation for c in credentials)
-    first_dual = any(c.first_dual_cycle for c in credentials) and len(credentials) > 1
+    first_dual = is_first_dual_cycle(program, credentials, report.cycle_start)
     requirement = program.requirement_for(designations, first_dual)
     needed = program.extension_credits_needed(designations, first_dual)
     fees, currency = program_fees(report.program)
@@ -232,7 +240,9 @@ def _extension_requested_announce(
     )
 
 
-def extension_cancel(extension: ExtensionRequest, reason: str) -> None:
+def extension_cancel(
+    extension: ExtensionRequest, reason: str, *, actor=None, action: str = "extension_cancelled"
+) -> None:
     """Cancel a (not yet active) extension, with `reason` in the audit log."""
     before = {"status": extension.status}
     extension.status = ExtensionRequest.Status.CANCELLED
@@ -241,11 +251,194 @@ def extension_cancel(extension: ExtensionRequest, reason: str) -> None:
     extension.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     log_action(
         extension,
-        "extension_cancelled",
+        action,
+        actor=actor,
         member=extension.member,
         reason=reason,
         before=before,
-        after={"status": extension.status},
+        after={"status": extension.status, "invoice": extension.invoice_ref},
+    )
+
+
+# --- the fee, once it is no longer needed ----------------------------------------------------
+
+WITHDRAWN = "The member withdrew the extension request."
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A withdrawn request, and the fee invoice cancelled with it (numbers; None: there was none)."""
+
+    extension: ExtensionRequest
+    invoice: str | None
+    correction: str | None
+
+
+def _fee_invoice(extension: ExtensionRequest) -> Invoice | None:
+    if extension.invoice_ref is None:
+        return None
+    return Invoice.objects.filter(pk=extension.invoice_ref).first()
+
+
+def _settle_card_attempts_of(extension: ExtensionRequest) -> None:
+    """Before any lock is taken: stop card attempts at Stripe that are still in flight for the fee
+    (one that succeeded meanwhile is recorded, and the fee is then paid, not cancelled)."""
+    invoice = _fee_invoice(extension)
+    if invoice is not None and invoice.is_open:
+        settle_card_attempts(invoice)
+
+
+def _fee_cancel(extension: ExtensionRequest, *, actor, reason: str) -> Invoice | None:
+    """Cancel the unpaid fee invoice of `extension` by a correction; the caller holds the report's
+    and the extension's locks. Returns the correction, or None when the fee was already cancelled.
+    Raises PaymentError when the fee is paid (perhaps a moment ago): a paid fee is never cancelled.
+    """
+    invoice = _fee_invoice(extension)
+    if invoice is None or invoice.status == Invoice.Status.CANCELLED:
+        return None
+    try:
+        return invoice_cancel(invoice=invoice, actor=actor, reason=reason)
+    except PaymentError:
+        invoice.refresh_from_db(fields=["status"])
+        if invoice.status == Invoice.Status.CANCELLED:
+            return None  # cancelled by staff meanwhile: nothing left to do for the fee
+        raise
+
+
+def _locked(extension_id: int, **owner) -> ExtensionRequest:
+    """The extension under its report's row lock, then its own (lock order: report first)."""
+    report_id = ExtensionRequest.objects.values_list("report_id", flat=True).get(
+        pk=extension_id, **owner
+    )
+    Report.objects.select_for_update(of=("self",)).get(pk=report_id)
+    return (
+        ExtensionRequest.objects.select_for_update(of=("self",))
+        .select_related("member", "report")
+        .get(pk=extension_id, **owner)
+    )
+
+
+def extension_withdraw(*, extension_id: int, member) -> Withdrawal:
+    """The member withdraws a request whose fee is not paid: the request and its fee invoice are
+    cancelled (the invoice by a correction). A paid (active) extension cannot be withdrawn.
+
+    Raises ExtensionRequest.DoesNotExist for another member's request (views fetch it through its
+    owner first) and ValidationError with the reason it cannot be withdrawn.
+    """
+    extension = ExtensionRequest.objects.get(pk=extension_id, member=member)
+    _settle_card_attempts_of(extension)
+    return _withdraw(extension_id=extension_id, member=member)
+
+
+@transaction.atomic
+def _withdraw(*, extension_id: int, member) -> Withdrawal:
+    extension = _locked(extension_id, member=member)
+    if extension.status == ExtensionRequest.Status.CANCELLED:
+        raise ValidationError("This extension request is already withdrawn or cancelled.")
+    invoice = _fee_invoice(extension)
+    number = invoice.number if invoice is not None else None
+    paid = (
+        f"The extension fee (invoice {number}) is paid, so your extension is active and cannot "
+        f"be withdrawn. For a refund, write to {settings.SUPPORT_EMAIL}."
+    )
+    if extension_is_active(extension):
+        raise ValidationError(paid)
+    if (
+        invoice is not None
+        and Payment.objects.filter(invoice=invoice, status__in=Payment.IN_FLIGHT).exists()
+    ):
+        raise ValidationError(
+            f"A card payment of invoice {number} is still being processed. Wait until it is "
+            "finished, then try again."
+        )
+    try:
+        correction = _fee_cancel(extension, actor=member, reason=WITHDRAWN)
+    except PaymentError:
+        raise ValidationError(paid) from None
+    extension_cancel(extension, WITHDRAWN, actor=member, action="extension_withdrawn")
+    return Withdrawal(
+        extension=extension,
+        invoice=number,
+        correction=correction.number if correction is not None else None,
+    )
+
+
+def _no_longer_needed(extension: ExtensionRequest) -> str:
+    """Why the fee of `extension` is no longer due, or "" when it still is."""
+    if extension.status == ExtensionRequest.Status.ACTIVE:
+        return ""
+    if extension.status == ExtensionRequest.Status.CANCELLED:
+        why = (extension.cancel_reason or "").rstrip(". ")
+        because = f" ({why})" if why else ""
+        return f"The extension request was cancelled{because}: its fee is no longer due."
+    report = extension.report
+    if report.is_editable or report.submitted_at is None:
+        return ""
+    submitted_on = format_date(timezone.localdate(report.submitted_at))
+    return (
+        f"The report was submitted on {submitted_on} before the extension fee was paid: the "
+        "extension is no longer needed."
+    )
+
+
+def _release(extension: ExtensionRequest, *, actor) -> bool:
+    """Cancel the fee of a locked extension that is no longer needed, and the request with it."""
+    reason = _no_longer_needed(extension)
+    if not reason or extension_is_active(extension):
+        return False  # a paid fee is never cancelled
+    try:
+        correction = _fee_cancel(extension, actor=actor, reason=reason)
+    except PaymentError:
+        return False  # paid a moment ago: the extension stands
+    if extension.status == ExtensionRequest.Status.REQUESTED:
+        extension_cancel(extension, reason, actor=actor)
+        return True
+    return correction is not None
+
+
+def extension_fee_cancel_on_submission(*, report: Report, actor) -> bool:
+    """The report was submitted (lifecycle.receivers, inside the submission's transaction, the
+    report locked): an extension whose fee is not paid is no longer needed, so the request and its
+    fee invoice are cancelled. A submission after the on-time deadline is billed the late fee
+    instead (payments.invoices), as the extension was not paid.
+    """
+    extension = (
+        ExtensionRequest.objects.select_for_update(of=("self",))
+        .select_related("member", "report")
+        .filter(report_id=report.pk, status=ExtensionRequest.Status.REQUESTED)
+        .first()
+    )
+    if extension is None:
+        return False
+    return _release(extension, actor=actor)
+
+
+def extension_fee_release(*, extension_id: int) -> bool:
+    """The hourly safety net: cancel the unpaid fee of an extension no longer needed (its report
+    submitted, or the request cancelled, e.g. at the lapse). True when something changed."""
+    extension = ExtensionRequest.objects.get(pk=extension_id)
+    _settle_card_attempts_of(extension)
+    with transaction.atomic():
+        return _release(_locked(extension_id), actor=None)
+
+
+def fees_no_longer_needed() -> list[int]:
+    """Extensions whose fee invoice is open though the report was submitted or the request
+    cancelled: the ids for extension_fee_release."""
+    open_fees = Invoice.objects.filter(
+        kind=Invoice.Kind.EXTENSION, status=Invoice.Status.OPEN
+    ).values("pk")
+    return list(
+        ExtensionRequest.objects.filter(invoice_ref__in=open_fees)
+        .filter(
+            Q(status=ExtensionRequest.Status.CANCELLED)
+            | (
+                Q(status=ExtensionRequest.Status.REQUESTED, report__submitted_at__isnull=False)
+                & ~Q(report__status__in=Report.EDITABLE)
+            )
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
@@ -296,8 +489,10 @@ def extension_sync(*, extension_id: int, today: dt.date) -> bool:
 
 
 def run_extensions(*, today: dt.date) -> int:
-    """Extensions whose fee was paid become active (the member is told the new deadline)."""
+    """Extensions whose fee was paid become active (the member is told the new deadline); fees no
+    longer needed (report submitted, request cancelled) are cancelled."""
     ids = ExtensionRequest.objects.filter(
         status=ExtensionRequest.Status.REQUESTED, invoice_ref__isnull=False
     ).values_list("pk", flat=True)
-    return sum(extension_sync(extension_id=pk, today=today) for pk in list(ids))
+    changed = sum(extension_sync(extension_id=pk, today=today) for pk in list(ids))
+    return changed + sum(extension_fee_release(extension_id=pk) for pk in fees_no_longer_needed())

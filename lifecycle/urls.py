@@ -10,5 +10,10 @@ urlpatterns = [
     path("certificates/<int:pk>/certificate.pdf", views.certificate_pdf, name="certificate_pdf"),
     path("certificates/<int:pk>/badge.json", views.certificate_badge, name="certificate_badge"),
     path("extension/", views.extension, name="extension"),
+    path(
+        "extension/<int:report>/withdraw/",
+        views.extension_withdraw_view,
+        name="extension_withdraw",
+    ),
     path("reinstatement/", views.reinstatement, name="reinstatement"),
 ]

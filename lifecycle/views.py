@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.formatting import format_date
 from members.models import Credential
@@ -22,7 +22,7 @@ from recertification import services as recertification_services
 
 from . import documents
 from .certificates import certificate_revoked, certificate_verify_url
-from .extensions import extension_request, extension_terms
+from .extensions import extension_request, extension_terms, extension_withdraw, live_extension
 from .models import Certificate
 from .reinstatement import reinstatement_terms
 
@@ -106,6 +106,37 @@ def extension(request: HttpRequest) -> HttpResponse:
         if t is not None
     ]
     return render(request, "lifecycle/extension.html", {"terms": terms, "active": "extension"})
+
+
+@login_required
+@require_POST
+def extension_withdraw_view(request: HttpRequest, report: int) -> HttpResponse:
+    """Withdraw the extension request of the member's own report before its fee is paid (the fee
+    invoice is cancelled by a correction). The form names the request it was shown with, so a
+    page left open since cannot withdraw a newer one."""
+    report_obj = selectors.report_for_member(request.user, report)
+    extension_obj = live_extension(report_obj)
+    shown = request.POST.get("extension", "")
+    if extension_obj is None or (shown and shown != str(extension_obj.pk)):
+        messages.error(
+            request,
+            "There is no extension request to withdraw: it is already withdrawn or cancelled.",
+        )
+        return redirect("lifecycle:extension")
+    try:
+        withdrawn = extension_withdraw(extension_id=extension_obj.pk, member=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        fee = (
+            f" Invoice {withdrawn.invoice} is cancelled by correction {withdrawn.correction}: "
+            "you owe nothing for it."
+            if withdrawn.correction
+            else ""
+        )
+        messages.success(request, f"Your extension request is withdrawn.{fee}")
+    return redirect("lifecycle:extension")
 
 
 @login_required

@@ -32,6 +32,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core import site
+
 from .models import Credential, Notification, User
 
 logger = logging.getLogger(__name__)
@@ -60,11 +62,15 @@ def _claimable(now: dt.datetime) -> Q:
 
 
 def site_url(name: str, *args: Any) -> str:
-    """An absolute address of a named page, or the site root if the page is not installed."""
+    """An absolute address of a named page, or the site root if the page is not installed.
+
+    On the portal's address (`core.site`): the request's host in development, else SITE_URL.
+    """
+    base = site.site_url()
     try:
-        return settings.SITE_URL + reverse(name, args=args)
+        return base + reverse(name, args=args)
     except NoReverseMatch:
-        return settings.SITE_URL + "/"
+        return base + "/"
 
 
 def base_context(member: User) -> dict[str, Any]:
@@ -72,7 +78,7 @@ def base_context(member: User) -> dict[str, Any]:
         "member": member,
         "name": member.display_name,
         "SITE_NAME": settings.SITE_NAME,
-        "SITE_URL": settings.SITE_URL,
+        "SITE_URL": site.site_url(),
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
         "portal_url": site_url("recertification:portal"),
         "transactions_url": site_url("payments:transactions"),

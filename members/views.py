@@ -16,6 +16,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
+from core import site
+
 from . import forms, ratelimit, selectors
 from .models import MemberNumberUnavailable, User
 
@@ -123,7 +125,7 @@ def find_account(request):
         if users:
             body = render_to_string(
                 "registration/find_account_email.txt",
-                {"users": users, "site_url": settings.SITE_URL, "SITE_NAME": settings.SITE_NAME},
+                {"users": users, "site_url": site.site_url(), "SITE_NAME": settings.SITE_NAME},
             )
             try:
                 send_mail(f"Your {settings.SITE_NAME} account", body, None, [users[0].email])

@@ -2,7 +2,8 @@
 
 Nothing here can delete or edit an invoice or a payment: staff record a check, cancel an invoice
 with a reason, or (finance) refund a payment, and each goes through the services, which issue
-correction invoices and leave audit records.
+correction invoices and leave audit records. The one thing staff edit here is where members mail
+checks (CheckAddress), with a reason, audited.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from core.admin_helpers import ReadOnlyAdminMixin
+from core.admin_helpers import AuditedAdminMixin, ReadOnlyAdminMixin
 
 from . import checks, invoices, pdf, refunds, selectors, settlement, webhooks
 from . import stripe_gateway as gateway
-from .forms import CheckPaymentForm, ReasonForm, RefundForm
-from .models import Invoice, InvoiceLine, Payment, StripeCustomer, StripeEvent
+from .forms import CheckAddressForm, CheckPaymentForm, ReasonForm, RefundForm
+from .models import CheckAddress, Invoice, InvoiceLine, Payment, StripeCustomer, StripeEvent
 
 
 class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -178,7 +179,9 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def _invoice(self, request, pk: int) -> Invoice:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return get_object_or_404(Invoice.objects.select_related("member", "cancels"), pk=pk)
+        return get_object_or_404(
+            Invoice.objects.select_related("member", "cancels", "report"), pk=pk
+        )
 
     def _form_page(self, request, invoice, form, title: str, submit: str) -> TemplateResponse:
         context = {
@@ -356,3 +359,31 @@ class StripeCustomerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["member", "customer_id", "created_at"]
     search_fields = ["customer_id", "member__email", "member__member_number"]
     list_select_related = ["member"]
+
+
+@admin.register(CheckAddress)
+class CheckAddressAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Where members mail checks, and the payee: finance and administrators, with a reason."""
+
+    form = CheckAddressForm
+    fields = ["program", "payee", "mailing_address"]
+    list_display = ["program_name", "payee", "first_line", "updated_at"]
+    ordering = ["program"]
+
+    @admin.display(description="program", ordering="program")
+    def program_name(self, obj: CheckAddress) -> str:
+        return obj.get_program_display() if obj.program else "Every program (default)"
+
+    @admin.display(description="mail checks to")
+    def first_line(self, obj: CheckAddress) -> str:
+        return ", ".join(obj.address_lines)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A row stays the address of its program; another program gets a row of its own.
+        return ["program"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def audit_member(self, obj):
+        return None

@@ -7,6 +7,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from core.site import site_url
+
 from . import pdf
 from .models import Payment
 
@@ -18,8 +20,8 @@ def receipt_email(payment: Payment) -> EmailMultiAlternatives:
         "invoice": invoice,
         "SITE_NAME": settings.SITE_NAME,
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
-        "invoice_url": settings.SITE_URL + reverse("payments:invoice", args=[invoice.number]),
-        "transactions_url": settings.SITE_URL + reverse("payments:transactions"),
+        "invoice_url": site_url() + reverse("payments:invoice", args=[invoice.number]),
+        "transactions_url": site_url() + reverse("payments:transactions"),
     }
     message = EmailMultiAlternatives(
         subject=f"Receipt for invoice {invoice.number}",

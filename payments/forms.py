@@ -1,4 +1,4 @@
-"""Staff forms: recording a check, cancelling an invoice, refunding a payment."""
+"""Staff forms: recording a check, cancelling an invoice, refunding a payment, the check address."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from .models import Invoice, Payment
+from members.models import program_choices
+
+from .models import CheckAddress, Invoice, Payment, tidy_address
 
 
 class CheckPaymentForm(forms.Form):
@@ -70,3 +72,30 @@ class RefundForm(ReasonForm):
         )
         if payments.count() == 1:
             self.fields["payment"].initial = payments.first()
+
+
+class CheckAddressForm(forms.ModelForm):
+    """The payee and the mailing address for checks; tidied, then checked by the model's rules."""
+
+    class Meta:
+        model = CheckAddress
+        fields = ["program", "payee", "mailing_address"]
+        error_messages = {
+            "payee": {"required": "Enter whom checks are made payable to."},
+            "mailing_address": {"required": "Enter the mailing address for checks."},
+        }
+        widgets = {"mailing_address": forms.Textarea(attrs={"rows": 5, "cols": 50})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "program" in self.fields:
+            self.fields["program"].choices = [
+                ("", "Every program without an address of its own"),
+                *program_choices(),
+            ]
+
+    def clean_payee(self) -> str:
+        return self.cleaned_data["payee"].strip()
+
+    def clean_mailing_address(self) -> str:
+        return tidy_address(self.cleaned_data["mailing_address"])

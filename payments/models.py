@@ -10,10 +10,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+
+from members.models import program_choices
 
 ZERO = Decimal("0.00")
 
@@ -311,3 +315,131 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+# What a check's mailing address may hold: a few lines that fit an envelope.
+ADDRESS_MIN_LINES = 2
+ADDRESS_MAX_LINES = 6
+ADDRESS_LINE_LENGTH = 100
+PAYEE_LENGTH = 200
+# The addresses as payments.check_address caches them; dropped whenever one is saved.
+CHECK_ADDRESS_CACHE_KEY = "payments:check-addresses:v1"
+
+
+def tidy_address(text: str) -> str:
+    """An address as it is kept: one line each, no blank lines, no spaces around a line."""
+    return "\n".join(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
+def _has_control_characters(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
+def validate_payee(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Enter whom checks are made payable to.", code="blank")
+    if _has_control_characters(value):
+        raise ValidationError("Remove the control characters from the payee.", code="control")
+
+
+def validate_mailing_address(value: str) -> None:
+    """What an envelope takes: 2 to 6 lines of at most 100 characters, printable."""
+    lines = tidy_address(value).split("\n") if tidy_address(value) else []
+    problems = []
+    if not lines:
+        problems.append("Enter the mailing address for checks.")
+    elif len(lines) < ADDRESS_MIN_LINES:
+        problems.append(
+            "Enter the address on at least two lines: the street or P.O. box, then city, state "
+            "and ZIP code."
+        )
+    if len(lines) > ADDRESS_MAX_LINES:
+        problems.append(f"Keep the address to at most {ADDRESS_MAX_LINES} lines.")
+    long = [n for n, line in enumerate(lines, start=1) if len(line) > ADDRESS_LINE_LENGTH]
+    if long:
+        problems.append(
+            f"Keep each line to at most {ADDRESS_LINE_LENGTH} characters (line {long[0]} is "
+            "longer)."
+        )
+    if any(_has_control_characters(line) for line in lines):
+        problems.append("Remove the control characters from the address.")
+    if problems:
+        raise ValidationError(problems)
+
+
+class CheckAddress(models.Model):
+    """Where members mail checks and whom they make them payable to, as staff set them.
+
+    One row per program whose checks go to its own office, and at most one for every other program
+    (program left empty). Read through `payments.check_address`; the members' pages, the invoice
+    PDF and the pay page print it. Edited in the admin with a reason (audited).
+    """
+
+    program = models.CharField(
+        max_length=20,
+        choices=program_choices,
+        blank=True,
+        unique=True,
+        help_text="Leave empty for the address of every program that has none of its own.",
+    )
+    payee = models.CharField(
+        "make checks payable to",
+        max_length=PAYEE_LENGTH,
+        validators=[validate_payee],
+        error_messages={"blank": "Enter whom checks are made payable to."},
+        help_text="Exactly as it must be written on the check, e.g. the association's legal name.",
+    )
+    mailing_address = models.TextField(
+        "mail checks to",
+        validators=[validate_mailing_address],
+        error_messages={"blank": "Enter the mailing address for checks."},
+        help_text=(
+            "The postal address, one line each: the office or P.O. box, the street, then city, "
+            f"state and ZIP code ({ADDRESS_MIN_LINES} to {ADDRESS_MAX_LINES} lines)."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "check mailing address"
+        verbose_name_plural = "check mailing addresses"
+        ordering = ["program"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(payee="") & ~Q(mailing_address=""), name="check_address_complete"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Checks for {self.program_label}: payable to {self.payee}"
+
+    def save(self, *args, **kwargs) -> None:
+        self._tidy()
+        super().save(*args, **kwargs)
+        _forget_check_addresses()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _forget_check_addresses()
+        return result
+
+    def clean(self) -> None:
+        self._tidy()
+
+    def _tidy(self) -> None:
+        self.payee = (self.payee or "").strip()
+        self.mailing_address = tidy_address(self.mailing_address)
+
+    @property
+    def program_label(self) -> str:
+        return self.get_program_display() if self.program else "every program"
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line for line in self.mailing_address.splitlines() if line.strip()]
+
+
+def _forget_check_addresses() -> None:
+    """Drop the cached addresses now and once the change is committed (payments.check_address)."""
+    cache.delete(CHECK_ADDRESS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CHECK_ADDRESS_CACHE_KEY))

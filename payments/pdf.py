@@ -16,6 +16,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from core.formatting import format_date
 
+from . import stripe_gateway as gateway
+from .check_address import check_instructions_for
 from .models import Invoice, Payment
 
 BRAND = colors.HexColor("#0d6efd")
@@ -143,19 +145,44 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         story.append(Paragraph("Payments", s["h3"]))
         for payment in payments:
             story.append(Paragraph(escape(_payment_sentence(payment)), s["normal"]))
-    elif invoice.status == Invoice.Status.OPEN:
-        story.append(
-            Paragraph(
-                "Pay online by card under Transactions in the Recertification Portal, or by check "
-                f"with the invoice number {escape(invoice.number)} written on it. Questions: "
-                f"{escape(settings.SUPPORT_EMAIL)}.",
-                s["normal"],
-            )
-        )
+    elif invoice.status == Invoice.Status.OPEN and not invoice.is_correction:
+        story += _how_to_pay(invoice)
     story.append(Spacer(1, 18))
     story.append(Paragraph(f"Printed {format_date(timezone.localdate())}", s["small"]))
     _document(buffer, f"Invoice {invoice.number}").build(story)
     return buffer.getvalue()
+
+
+def _how_to_pay(invoice: Invoice) -> list:
+    """Card (only when it works) and the check instructions with the payee and the address that
+    staff set; with none set yet, where it will be shown and whom to ask. Short lines, one fact
+    each, so that none is split when printed."""
+    s = _styles()
+    check = check_instructions_for(invoice)
+    lines = []
+    if gateway.is_configured():
+        lines.append(
+            "Pay by card under Transactions in the Recertification Portal, or by check as below."
+        )
+    lines.append(
+        f"By check: {_money(invoice.total, invoice.currency)}, with the invoice number "
+        f"{escape(invoice.number)} written on the check."
+    )
+    if invoice.on_time_until:
+        lines.append(f"A check dated on or before {format_date(invoice.on_time_until)} is on time.")
+    if check is not None:
+        lines.append(f"Make checks payable to: {escape(check.payee)}")
+        lines.append(
+            "Mail it to:<br/>" + "<br/>".join(escape(line) for line in check.address_lines)
+        )
+        lines.append(f"Questions: {escape(settings.SUPPORT_EMAIL)}.")
+    else:
+        lines.append("The address to mail your check to is not set up yet.")
+        lines.append(
+            "It will be shown on this invoice under Transactions in the Recertification Portal."
+        )
+        lines.append(f"Until then, write to {escape(settings.SUPPORT_EMAIL)} for it.")
+    return [Paragraph("How to pay", s["h3"]), *(Paragraph(line, s["normal"]) for line in lines)]
 
 
 def _payment_sentence(payment: Payment) -> str:

@@ -14,7 +14,8 @@ def invoices_for(member: User, *, unpaid_only: bool = False) -> QuerySet[Invoice
     """The member's invoices, newest first; unpaid means open and not a correction."""
     invoices = (
         Invoice.objects.filter(member=member)
-        .select_related("cancels")
+        .select_related("cancels", "report")  # the report's program: where checks go
+        .defer("report__snapshot")
         .order_by("-issued_on", "-counter")
     )
     if unpaid_only:
@@ -24,7 +25,7 @@ def invoices_for(member: User, *, unpaid_only: bool = False) -> QuerySet[Invoice
 
 def invoice_for(member: User, number: str) -> Invoice:
     """One of the member's invoices with its lines and payments; 404 for anyone else's."""
-    queryset = Invoice.objects.select_related("cancels").prefetch_related(
+    queryset = Invoice.objects.select_related("cancels", "report").prefetch_related(
         "lines",
         Prefetch("payments", queryset=Payment.objects.order_by("created_at", "id")),
         "cancelled_by",

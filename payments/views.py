@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import card, invoices, pdf, selectors, settlement, webhooks
 from . import stripe_gateway as gateway
+from .check_address import CheckInstructions, check_addresses, check_instructions_for
 from .models import Invoice, Payment, StripeEvent
 
 logger = logging.getLogger(__name__)
@@ -36,11 +37,17 @@ def _number(number: str) -> str:
 
 
 def _check_instructions(invoice: Invoice) -> dict:
-    return {
-        "invoice": invoice,
-        "payable_to": getattr(settings, "CHECK_PAYABLE_TO", ""),
-        "mailing_address": getattr(settings, "CHECK_MAILING_ADDRESS", ""),
-    }
+    """The check instructions of `invoice` (report joined): None while staff have set no address."""
+    return {"invoice": invoice, "check": check_instructions_for(invoice)}
+
+
+def _by_check(invoices: list[Invoice]) -> list[dict]:
+    """Payable invoices grouped by where their checks go, in the order they are listed."""
+    addresses = check_addresses()
+    groups: dict[CheckInstructions | None, list[Invoice]] = {}
+    for invoice in invoices:
+        groups.setdefault(addresses.for_invoice(invoice), []).append(invoice)
+    return [{"check": check, "invoices": items} for check, items in groups.items()]
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -56,11 +63,15 @@ def transactions(request: HttpRequest) -> HttpResponse:
     unpaid_only = request.GET.get("unpaid") == "1"
     today = timezone.localdate()
     invoices = list(selectors.invoices_for(request.user, unpaid_only=unpaid_only))
+    # The Pay button only where card payment works; otherwise the way to pay by check.
+    by_card = gateway.is_configured()
     for invoice in invoices:
         invoice.payable_now = invoice.is_payable_on(today)
+        invoice.pay_by_card = invoice.payable_now and by_card
         invoice.not_yet_payable = (
             invoice.is_open and not invoice.is_correction and (today < invoice.payable_from)
         )
+    payable = [i for i in invoices if i.payable_now]
     return render(
         request,
         "payments/transactions.html",
@@ -69,6 +80,7 @@ def transactions(request: HttpRequest) -> HttpResponse:
             "invoices": invoices,
             "unpaid_only": unpaid_only,
             "waiting": [i for i in invoices if i.not_yet_payable],
+            "by_check": [] if by_card else _by_check(payable),
         },
     )
 
@@ -77,6 +89,7 @@ def transactions(request: HttpRequest) -> HttpResponse:
 @require_GET
 def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
     invoice = selectors.invoice_for(request.user, _number(number))
+    payable_now = invoice.is_payable_on(timezone.localdate())
     payments = list(invoice.payments.all())
     receipt = next(
         (
@@ -94,7 +107,9 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
             "invoice": invoice,
             "payments": payments,
             "receipt": receipt,
-            "payable_now": invoice.is_payable_on(timezone.localdate()),
+            "payable_now": payable_now,
+            "card_configured": gateway.is_configured(),
+            "check": check_instructions_for(invoice) if payable_now else None,
             "corrections": list(invoice.cancelled_by.all()),
         },
     )
@@ -120,7 +135,9 @@ def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest, number: str) -> HttpResponse:
-    invoice = get_object_or_404(Invoice, number=_number(number), member=request.user)
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("report"), number=_number(number), member=request.user
+    )
     if invoice.status == Invoice.Status.PAID or invoice.is_correction:
         messages.info(request, f"Invoice {invoice.number} is paid. Thank you.")
         return redirect(invoice)

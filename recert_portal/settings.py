@@ -72,7 +72,21 @@ if not DEBUG and len(SECRET_KEY) < 50:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The portal's public address in absolute links (emails, certificates, badges): required in
+# production. In development, when it is not set, links follow the host each request is served on
+# (core.site: only hosts ALLOWED_HOSTS names), and commands fall back to http://127.0.0.1:8000.
+SITE_URL = env_str("SITE_URL").rstrip("/")
+if not DEBUG and not SITE_URL:
+    raise ImproperlyConfigured(
+        "SITE_URL must be set in production (DEBUG=0): the portal's public address, "
+        "e.g. https://portal.example.org, used in emails, certificates and badges."
+    )
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an address starting with https:// or http:// (got {SITE_URL!r})."
+    )
+SITE_URL_FROM_REQUEST = DEBUG and not SITE_URL
+SITE_URL = SITE_URL or "http://127.0.0.1:8000"
 SITE_NAME = env_str("SITE_NAME", "Recertification Portal")
 
 INSTALLED_APPS = [
@@ -105,6 +119,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Absolute links follow the request's host in development (SITE_URL unset): core.site.
+    "core.site.SiteURLMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -15,6 +15,7 @@ from core.formatting import format_date
 from members.models import Credential
 
 from . import rules
+from .services import shared_report_message, shared_report_note
 from .uploads import ACCEPT_ATTRIBUTE, HUMAN_TYPES
 
 YEAR_MIN, YEAR_MAX = 1950, 2100
@@ -140,6 +141,72 @@ def _django_field(spec: rules.FieldSpec, years: range) -> forms.Field:
     raise ValueError(f"Unsupported field type {spec.type!r}")
 
 
+@dataclass(frozen=True)
+class CountsToward:
+    """A report an entry can count toward, as the member chooses it: the report's credentials.
+
+    IPMA-HR designations (and credentials on different cycles) have a report each, so each is a
+    choice of its own. A NAMSS dual certificant's CPCS and CPMSM share one report with one
+    requirement: an entry in it counts for both, so they are one choice ("CPCS and CPMSM").
+    """
+
+    credentials: tuple[Credential, ...]
+
+    @property
+    def value(self) -> str:
+        return "+".join(str(c.pk) for c in self.credentials)
+
+    @property
+    def designations(self) -> list[str]:
+        return [c.designation for c in self.credentials]
+
+    @property
+    def shared(self) -> bool:
+        """Several credentials on one report: an entry in it counts for all of them."""
+        return len(self.credentials) > 1
+
+    @property
+    def label(self) -> str:
+        names = " and ".join(
+            f"{c.designation} (cycle ends {format_date(c.cycle_end)})" for c in self.credentials
+        )
+        return f"{names}: one report" if self.shared else names
+
+
+class CountsTowardField(forms.MultipleChoiceField):
+    """The "Counts toward" checkboxes: one per report. A credential that shares its report with
+    others cannot be chosen alone (a page from before, or a hand-made post): the member is told why.
+    """
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, *, targets: list[CountsToward], **kwargs):
+        self.targets = targets
+        kwargs.setdefault(
+            "error_messages",
+            {"required": "Choose at least one certification this activity counts toward."},
+        )
+        super().__init__(choices=[(t.value, t.label) for t in targets], **kwargs)
+
+    def validate(self, value):
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+        for item in value:
+            if self.valid_value(item):
+                continue
+            shared = next(
+                (t for t in self.targets if item in {str(c.pk) for c in t.credentials}), None
+            )
+            if shared is not None:
+                alone = [c.designation for c in shared.credentials if str(c.pk) == item]
+                raise ValidationError(shared_report_message(shared.designations, alone))
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": item},
+            )
+
+
 # The rendered fields of unbound entry forms, which are the same for every member with the same form
 # and cycle years: rendering them through crispy-forms field by field was most of the portal page's
 # time (docs/performance.md). Keyed by program, form and years; bounded, and per process.
@@ -167,8 +234,12 @@ class EntryForm(forms.Form):
         credentials: list[Credential],
         years: range,
         editing: bool = False,
+        reports: list[list[Credential]] | None = None,
+        counted_in: list[list[Credential]] | None = None,
         **kwargs,
     ):
+        """``reports``: the credentials of each report the entry may count toward (by default each
+        credential has its own); ``counted_in``: those it counts toward now (editing; default all)."""
         kwargs.setdefault("prefix", group.key)
         super().__init__(*args, **kwargs)
         self.group = group
@@ -188,20 +259,29 @@ class EntryForm(forms.Form):
                 required=False,
                 help_text=f"Up to {group.uploads.max_files} files: {HUMAN_TYPES}, 10 MB each.",
             )
-        self.credential_options = credentials
-        if not editing and len(credentials) > 1:
+        groups = reports if reports is not None else [[c] for c in credentials]
+        targets = (CountsToward(tuple(sorted(g, key=lambda c: c.designation))) for g in groups if g)
+        unique = {t.value: t for t in targets}
+        self.targets = sorted(unique.values(), key=lambda t: t.designations)
+        self.credential_options = [c for t in self.targets for c in t.credentials]
+        if len(self.credential_options) > 1:
             # Choices from the credentials the page read already: a ModelMultipleChoiceField
             # would query them again for every form on the page.
-            self.fields["credentials"] = forms.TypedMultipleChoiceField(
-                choices=[
-                    (c.pk, f"{c.designation} (cycle ends {format_date(c.cycle_end)})")
-                    for c in credentials
-                ],
-                coerce=int,
-                initial=[c.pk for c in credentials],
-                widget=forms.CheckboxSelectMultiple,
+            now = self.targets
+            if counted_in is not None:
+                linked = [{c.pk for c in g} for g in counted_in]
+                now = [t for t in self.targets if {c.pk for c in t.credentials} in linked]
+            notes = [shared_report_note(t.designations) for t in self.targets if t.shared]
+            if len(self.targets) > 1:
+                notes.insert(
+                    0, "Enter the activity once; it counts for each certification you tick."
+                )
+            help_text = " ".join(notes)
+            self.fields["credentials"] = CountsTowardField(
+                targets=self.targets,
+                initial=[t.value for t in now],
                 label="Counts toward",
-                help_text="Enter the activity once; it counts for each certification you tick.",
+                help_text=help_text,
             )
 
     def rendered_fields(self) -> SafeString:
@@ -238,8 +318,20 @@ class EntryForm(forms.Form):
     def chosen_credentials(self) -> list[Credential]:
         if "credentials" in self.fields:
             chosen = set(self.cleaned_data.get("credentials") or [])
-            return [c for c in self.credential_options if c.pk in chosen]
+            return [c for t in self.targets if t.value in chosen for c in t.credentials]
         return list(self.credential_options)
+
+    def counts_toward_changed(self) -> bool:
+        """True when the member changed the reports the entry counts toward (editing)."""
+        return "credentials" in self.fields and "credentials" in self.changed_data
+
+    def confirmed_repeat(self) -> int | None:
+        """The earlier entry the member confirmed repeating ("Save it again"), as posted.
+
+        Only a claim: the service checks it against the member's entries on every save.
+        """
+        value = (self.data.get(self.add_prefix("confirm_repeat")) or "").strip()
+        return int(value) if value.isdigit() and len(value) < 12 else None
 
     def scoring_values(self) -> dict:
         data = self.cleaned_data

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from core.formatting import format_date
 from members.models import Credential
 
 from . import rules, selectors
@@ -66,6 +67,7 @@ def _sections(member, scored: list[selectors.ScoredReport], data=None, files=Non
                 files if is_bound else None,
                 group=group,
                 credentials=credentials,
+                reports=[list(s.credentials) for s in accepting],
                 years=years,
             )
             form.hidden_key = group.key
@@ -93,24 +95,42 @@ def closed_form_message(sections: list[ProgramSection]) -> str:
 
 class EntryTable:
     """The portal's "Current Recertification Entries": read when the page renders, not before
-    (a saved entry answers with a redirect and never reads it)."""
+    (a saved entry answers with a redirect and never reads it).
 
-    def __init__(self, scored: list[selectors.ScoredReport], shown: int = ENTRIES_SHOWN):
+    ``saved``: the entry just saved; its row is marked (and its first row is the target of the
+    "Just saved" panel's link).
+    """
+
+    def __init__(
+        self, scored: list[selectors.ScoredReport], shown: int = ENTRIES_SHOWN, saved=None
+    ):
         self.lines = [line for s in scored for line in s.lines]
-        self.scored, self.limit = scored, shown
+        self.scored, self.limit, self.saved = scored, shown, saved
 
     @cached_property
     def _latest(self) -> dict[int, Entry]:
         return selectors.latest_entries(self.scored, self.limit)
 
+    def entry(self, pk: int) -> Entry | None:
+        """One of the listed entries, with its files."""
+        return self._latest.get(pk)
+
     @cached_property
     def rows(self) -> list[dict]:
         shown = self._latest
-        return [
-            line.row if line.auto else replace(line, entry=shown[line.entry.pk]).row
-            for line in self.lines
-            if line.auto or line.entry.pk in shown
-        ]
+        rows, marked = [], False
+        for line in self.lines:
+            if line.auto:
+                rows.append(line.row)
+                continue
+            if line.entry.pk not in shown:
+                continue
+            row = replace(line, entry=shown[line.entry.pk]).row
+            if line.entry.pk == self.saved:
+                row = {**row, "just_saved": True, "anchor": not marked}
+                marked = True
+            rows.append(row)
+        return rows
 
     @cached_property
     def total(self) -> int:
@@ -121,16 +141,58 @@ class EntryTable:
         return len(self._latest)
 
 
-def portal_context(member, *, data=None, files=None, bound_key=None) -> dict:
+@dataclass
+class JustSaved:
+    """The "Just saved" panel the portal opens on after a save: the confirmation with the new
+    totals, and the new entry's row with a link to it in the list."""
+
+    pk: int
+    message: str
+    row: dict
+    when: str
+
+
+def just_saved(table: EntryTable, scored: list[selectors.ScoredReport]) -> JustSaved | None:
+    """The panel for the entry just saved (``table.saved``), from what the page read already;
+    None for anything else (an entry since deleted, or not the member's)."""
+    found = [
+        (s, line)
+        for s in scored
+        for line in s.lines
+        if not line.auto and line.entry.pk == table.saved
+    ]
+    entry = table.entry(table.saved) if found else None
+    if entry is None:
+        return None
+    kind = found[0][1].kind
+    message = f"{kind.short} entry saved. " + " ".join(_counted_now(s, line) for s, line in found)
+    when = str(entry.year) if entry.date is None else format_date(entry.date)
+    return JustSaved(entry.pk, message, replace(found[0][1], entry=entry).row, when)
+
+
+def _counted_now(s: selectors.ScoredReport, line: selectors.ScoredLine) -> str:
+    counted = rules.format_decimal(line.counted)
+    note = f" ({line.reason})" if line.reason else ""
+    return (
+        f"{s.report.designations}: this entry counts {counted}{note}; "
+        f"{rules.format_decimal(s.total)} of {rules.format_decimal(s.required)} "
+        f"{s.program.point_names[1]} now."
+    )
+
+
+def portal_context(member, *, data=None, files=None, bound_key=None, saved=None) -> dict:
+    """``saved``: the id of the entry just saved, for the "Just saved" panel."""
     credentials = selectors.member_credentials(member)
     scored = selectors.current_reports(member, credentials, entries=False)
     sections, bound = _sections(member, scored, data, files, bound_key)
     lapsed = (Credential.Status.LAPSED, Credential.Status.TERMINATED)
+    table = EntryTable(scored, saved=saved)
     return {
         "active": "portal",
         "scored_reports": scored,
         "sections": sections,
-        "entry_table": EntryTable(scored),
+        "entry_table": table,
+        "just_saved": just_saved(table, scored) if saved is not None else None,
         "bound_form": bound,
         "lapsed": sorted(
             (c for c in credentials if c.status in lapsed), key=lambda c: c.designation
@@ -140,12 +202,87 @@ def portal_context(member, *, data=None, files=None, bound_key=None) -> dict:
     }
 
 
+@dataclass
+class SummaryTable:
+    """One category of the Detailed Summary: its lines, and the columns that reconcile them with
+    the requirement (the scoring fields a minimum depends on, and the entry's files)."""
+
+    category: rules.Category
+    columns: list[tuple[str, str]]  # (scoring field, the label the program gives it)
+    files_label: str  # "" when the category's kinds take no files
+    rows: list[dict]
+
+    @property
+    def width(self) -> int:
+        return 6 + len(self.columns) + (1 if self.files_label else 0)
+
+
+def minimum_fields(program: rules.Program) -> tuple[str, ...]:
+    """The scoring fields a minimum of the program filters on (NAMSS: `approved`)."""
+    filters = any(
+        m.approved is not None for requirement in program.requirements for m in requirement.minimums
+    )
+    return ("approved",) if filters else ()
+
+
+def _field_label(kinds, name: str) -> str | None:
+    return next((f.label for k in kinds for f in k.fields if f.name == name), None)
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return "" if value is None else str(value)
+
+
+def _summary_table(
+    program: rules.Program, category: rules.Category, lines: list[selectors.ScoredLine]
+) -> SummaryTable:
+    kinds = program.kinds_in(category.code)
+    columns = [
+        (name, label)
+        for name in minimum_fields(program)
+        if (label := _field_label(kinds, name)) is not None
+    ]
+    uploading = [k for k in kinds if k.uploads.max_files]
+    files_label = (uploading[0].uploads.label or "Supporting files") if uploading else ""
+    rows = []
+    for line in lines:
+        declared = {f.name for f in line.kind.fields}
+        cells = [
+            (label, _shown(getattr(line.entry, name, None)) if name in declared else "—")
+            for name, label in columns
+        ]
+        files = [] if line.auto else line.entry.attached_files
+        rows.append({"line": line, "cells": cells, "files": files})
+    return SummaryTable(category, columns, files_label, rows)
+
+
+def minimum_notes(s: selectors.ScoredReport) -> list[str]:
+    """How far each minimum is met, and which entries count toward it (e.g. "NAMSS-approved
+    credits: 7.5 of 25 counted (on entries marked “Yes” under NAMSS approved)")."""
+    declared = s.result.requirement.minimums if s.result.requirement else ()
+    notes = []
+    for position, result in enumerate(s.result.minimums):
+        text = (
+            f"{result.label[:1].upper()}{result.label[1:]}: "
+            f"{rules.format_decimal(result.counted)} of {rules.format_decimal(result.required)} counted"
+        )
+        minimum = declared[position] if position < len(declared) else None
+        label = _field_label(s.program.kinds, "approved")
+        if minimum is not None and minimum.approved is not None and label:
+            mark = "Yes" if minimum.approved else "No"
+            text += f" (on entries marked “{mark}” under {label})"
+        notes.append(text + ".")
+    return notes
+
+
 def summary_context(member) -> dict:
     scored = selectors.current_reports(member)
     sections = []
     for s in scored:
-        categories = [(c, s.lines_in(c.code)) for c in s.program.categories]
-        sections.append((s, categories))
+        tables = [_summary_table(s.program, c, s.lines_in(c.code)) for c in s.program.categories]
+        sections.append((s, tables, minimum_notes(s)))
     return {"active": "summary", "scored_reports": scored, "summary_sections": sections}
 
 
@@ -205,15 +342,8 @@ def saved_message(
     parts = []
     for s in scored if scored is not None else selectors.current_reports(member):
         line = next((line for line in s.lines if getattr(line.entry, "pk", None) == entry.pk), None)
-        if line is None:
-            continue
-        names = s.program.point_names
-        counted = rules.format_decimal(line.counted)
-        note = f" ({line.reason})" if line.reason else ""
-        parts.append(
-            f"{s.report.designations}: this entry counts {counted}{note}; "
-            f"{rules.format_decimal(s.total)} of {rules.format_decimal(s.required)} {names[1]} now."
-        )
+        if line is not None:
+            parts.append(_counted_now(s, line))
     return f"{kind.short} entry {verb}. " + " ".join(parts)
 
 

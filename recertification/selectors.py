@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from core.formatting import format_date
 from members.models import CommitteeRecord, Credential, MembershipRecord
 
 from . import rules
+from .dual import is_first_dual_cycle
 from .models import Entry, EntryFile, Report
 
 
@@ -178,7 +179,7 @@ def score(
         cycle_start=report.cycle_start,
         cycle_end=report.cycle_end,
         activities=activities,
-        first_dual_cycle=any(c.first_dual_cycle for c in credentials) and len(credentials) > 1,
+        first_dual_cycle=is_first_dual_cycle(program, credentials, report.cycle_start),
     )
     lines = [
         ScoredLine(item, program.kind(item.kind), line.claimed, line.counted, line.reason)
@@ -360,4 +361,35 @@ def agreements_signed(member) -> QuerySet[Report]:
         Report.objects.filter(member=member, agreed_on__isnull=False)
         .prefetch_related("credentials")
         .order_by("-agreed_on", "-id")
+    )
+
+
+def entry_to_edit(member, pk: int) -> Entry:
+    """One of the member's entries, without its files (the edit page does not list them)."""
+    return get_object_or_404(Entry, pk=pk, member=member)
+
+
+def entry_report_choices(entry: Entry) -> list[Report]:
+    """The reports an entry being edited may count toward, with their credentials: those it is in
+    (``linked``), and the member's other open reports of the program for current cycles.
+
+    Two queries whatever the number of reports; the service checks each choice again.
+    """
+    linked = Exists(
+        Entry.reports.through.objects.filter(report_id=OuterRef("pk"), entry_id=entry.pk)
+    )
+    current = Q(
+        status__in=Report.EDITABLE,
+        report_credentials__cycle_start=F("report_credentials__credential__cycle_start"),
+        report_credentials__credential__status__in=Credential.OPEN_STATUSES,
+    )
+    return list(
+        Report.objects.filter(member_id=entry.member_id, program=entry.program)
+        .annotate(linked=linked)
+        .filter(current | Q(linked=True))
+        .distinct()
+        .prefetch_related(
+            Prefetch("credentials", queryset=Credential.objects.order_by("designation"))
+        )
+        .order_by("cycle_start", "id")
     )

@@ -22,7 +22,7 @@ from members.models import Credential
 from . import rules
 from .audits import audit_select_on_submit
 from .models import Entry, EntryFile, Report, ReportCredential
-from .selectors import ScoredReport, scored_report, scored_reports, with_entry
+from .selectors import ScoredReport, entry_name, scored_report, scored_reports, with_entry
 from .signals import report_submitted
 from .uploads import check_count, check_upload
 
@@ -39,6 +39,38 @@ ENTRY_FIELDS = [
     "approved",
     "details",
 ]
+
+# The fields compared to tell whether an entry repeats an earlier one: the kind, its date or year,
+# and every field the kind declares of these types (titles, sponsors, providers, links, choices).
+REPEAT_FIELD_TYPES = ("text", "url", "choice")
+
+
+class RepeatedEntry(ValidationError):
+    """The member already entered this activity (``earlier``): it is saved again only once they
+    confirm it, by naming the earlier entry (``repeat_of``); the check runs again on every save."""
+
+    def __init__(self, message: str, earlier: Entry):
+        super().__init__(message, code="repeat")
+        self.earlier = earlier
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def shared_report_note(designations: list[str]) -> str:
+    """Why credentials that share a report are one choice ("CPCS and CPMSM are ...")."""
+    every = "both" if len(designations) == 2 else "all of them"
+    return (
+        f"{_listed(designations)} are recertified together on one report with one requirement, "
+        f"so an activity counts toward {every}."
+    )
+
+
+def shared_report_message(designations: list[str], chosen: list[str]) -> str:
+    """The refusal when only some of a shared report's credentials are chosen."""
+    note = shared_report_note(designations).removesuffix(".")
+    return f"{note}: it cannot count toward {_listed(chosen)} alone."
 
 
 # --- reports ---------------------------------------------------------------------------------
@@ -248,17 +280,24 @@ def entry_create(
     credentials: list[Credential],
     files: list | None = None,
     actor=None,
+    repeat_of: int | None = None,
 ) -> Entry:
-    """Save an activity once, counting toward the current report of each chosen credential."""
+    """Save an activity once, counting toward the current report of each chosen credential.
+
+    ``repeat_of``: the earlier entry of the same activity the member confirmed repeating; without
+    it a repeat raises RepeatedEntry and nothing is saved.
+    """
     program = rules.get_program(program_code)
     _check_chosen_credentials(member, program_code, credentials)
     kind = _member_kind(program, values["kind"])
     reports = _open_reports(member, credentials)
     scored_before = scored_reports(member, [r.pk for r in reports])
+    _check_whole_reports(credentials, scored_before)
     for report, scored in zip(reports, scored_before, strict=True):
         _check_accepts_entry(program, values, report, scored)
     key = entry_year_key(program, values)
     _check_duplicate(member, kind, key, values)
+    _check_repeat(kind, values, details, scored_before, confirmed=repeat_of)
     entry = Entry(
         member=member,
         program=program_code,
@@ -286,6 +325,72 @@ def _check_chosen_credentials(member, program_code: str, credentials: list[Crede
         )
     if any(c.holder_id != member.pk or c.program != program_code for c in credentials):
         raise ValidationError("That certification is not yours.")
+
+
+def _check_whole_reports(credentials: list[Credential], scored: list[ScoredReport]) -> None:
+    """An entry counts toward whole reports: credentials that share one (a NAMSS dual
+    certificant's CPCS and CPMSM) cannot be chosen one without the other."""
+    chosen = {c.pk for c in credentials}
+    for report in scored:
+        names = [c.designation for c in report.credentials]
+        picked = [c.designation for c in report.credentials if c.pk in chosen]
+        if len(picked) < len(names):
+            raise ValidationError({"credentials": shared_report_message(names, picked)})
+
+
+def _normalized(value) -> str:
+    return "".join(str(value or "").split()).casefold()
+
+
+def _repeat_identity(kind: rules.Kind, date, year, values: dict, details: dict) -> tuple:
+    """What makes two entries the same activity: the kind, the date or year, and the text of each
+    field the kind declares (case and spaces ignored)."""
+    texts = tuple(
+        _normalized(values.get(spec.name) if spec.scoring else details.get(spec.name))
+        for spec in kind.fields
+        if spec.type in REPEAT_FIELD_TYPES
+    )
+    return (kind.code, date, year, texts)
+
+
+def _entry_identity(kind: rules.Kind, entry: Entry) -> tuple:
+    scoring = {"organization": entry.organization, "group": entry.group}
+    return _repeat_identity(kind, entry.date, entry.year, scoring, entry.details or {})
+
+
+def _check_repeat(
+    kind: rules.Kind,
+    values: dict,
+    details: dict,
+    scored: list[ScoredReport],
+    *,
+    confirmed: int | None,
+    exclude: int | None = None,
+) -> None:
+    """Refuse an unconfirmed repeat of an activity already counted in one of these reports.
+
+    Read from the reports' entries as they were scored under their locks, so two saves of the
+    same activity at once cannot both pass. ``confirmed`` must name one of the earlier entries.
+    """
+    wanted = _repeat_identity(kind, values.get("date"), values.get("year"), values, details)
+    earlier = {
+        line.entry.pk: line.entry
+        for report in scored
+        for line in report.lines
+        if not line.auto
+        and line.entry.pk != exclude
+        and line.kind.code == kind.code
+        and _entry_identity(kind, line.entry) == wanted
+    }
+    if not earlier or confirmed in earlier:
+        return
+    first = min(earlier.values(), key=lambda e: (e.created_at, e.pk))
+    latest = max(earlier.values(), key=lambda e: (e.created_at, e.pk))
+    name = entry_name(first, kind)
+    what = f"“{name}” ({kind.short})" if name != kind.short else kind.short
+    when = f"in {first.year}" if first.date is None else f"on {format_date(first.date)}"
+    times = "" if len(earlier) == 1 else f" {len(earlier)} times"
+    raise RepeatedEntry(f"You already entered {what} {when}{times} — save it again?", latest)
 
 
 def _member_kind(program: rules.Program, code: str) -> rules.Kind:
@@ -358,36 +463,82 @@ def _editable_reports(entry: Entry) -> list[Report]:
 
 @transaction.atomic
 def entry_update(
-    *, entry: Entry, values: dict, details: dict, files: list | None = None, actor=None
+    *,
+    entry: Entry,
+    values: dict,
+    details: dict,
+    files: list | None = None,
+    actor=None,
+    credentials: list[Credential] | None = None,
+    repeat_of: int | None = None,
 ) -> Entry:
-    """Change an entry of an open report; the audit history keeps before and after."""
+    """Change an entry of an open report; the audit history keeps before and after.
+
+    ``credentials``: the credentials the entry now counts toward (None: its reports stay). Under
+    the same locks and checks as a new entry: a report it joins must take new entries (open, the
+    date in its cycle, the requirement not yet met); a report it leaves must be open.
+    ``repeat_of``: as for entry_create, when the change makes it a repeat of an earlier entry.
+    """
     entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    member = entry.member
     program = rules.get_program(entry.program)
     kind = program.kind(values["kind"])
     if not kind.member_entry or kind.category != entry.category:
         raise ValidationError({"kind": "Choose a kind from the same category."})
-    reports = _editable_reports(entry)
-    before = _entry_state(entry)
-    for report in reports:
-        scored = scored_report(report)
-        _check_open(report, scored)
-        _check_in_cycle(values, report, scored.report.designations)
-        _validate_with_rules(program, values, report, [c.designation for c in scored.credentials])
+    current_ids = sorted(entry.reports.values_list("pk", flat=True))
+    target_ids = current_ids
+    if credentials is not None:
+        _check_chosen_credentials(member, entry.program, credentials)
+        target_ids = _current_report_ids(credentials)
+        if not target_ids:
+            raise ValidationError("Your portal has no open report for that certification.")
+    # One lock statement over every report involved, in id order (as entry_create takes them).
+    every_id = sorted(set(current_ids) | set(target_ids))
+    locked = {r.pk: r for r in _locked_reports(member, every_id)}
+    for pk in current_ids:
+        if not locked[pk].is_editable:
+            raise ValidationError(
+                "This entry belongs to a report submitted on "
+                f"{format_date(locked[pk].submitted_at)}; it can no longer be changed."
+            )
+    scored = dict(zip(every_id, scored_reports(member, every_id), strict=True))
+    targets = [scored[pk] for pk in target_ids]
+    if credentials is not None:
+        _check_whole_reports(credentials, targets)
+    before = _entry_state(entry, [locked[pk] for pk in current_ids])
+    for pk in every_id:
+        report, s = locked[pk], scored[pk]
+        if pk not in current_ids:
+            _check_accepts_entry(program, values, report, s)  # joins: as a new entry
+            continue
+        _check_open(report, s)
+        if pk in target_ids:
+            _check_in_cycle(values, report, s.report.designations)
+            _validate_with_rules(program, values, report, [c.designation for c in s.credentials])
     key = entry_year_key(program, values)
-    _check_duplicate(entry.member, kind, key, values, exclude=entry.pk)
+    _check_duplicate(member, kind, key, values, exclude=entry.pk)
+    unchanged = _entry_identity(program.kind(entry.kind), entry) == _repeat_identity(
+        kind, values.get("date"), values.get("year"), values, details
+    )
+    # A confirmed repeat whose other fields change is not asked about again, unless it joins a
+    # report that already has the same activity.
+    compared = [s for s in targets if s.report.pk not in current_ids] if unchanged else targets
+    _check_repeat(kind, values, details, compared, confirmed=repeat_of, exclude=entry.pk)
     for name, value in values.items():
         setattr(entry, name, value)
     entry.details = details
     entry.year_key = key
     entry.save()
+    if credentials is not None:
+        entry.reports.set([locked[pk] for pk in target_ids])
     _store_files(entry, files or [], kind.uploads.max_files, existing=entry.files.count())
     log_action(
         entry,
         "updated",
-        actor=actor or entry.member,
-        member=entry.member,
+        actor=actor or member,
+        member=member,
         before=before,
-        after=_entry_state(entry),
+        after=_entry_state(entry, [locked[pk] for pk in target_ids]),
     )
     return entry
 

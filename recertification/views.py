@@ -64,6 +64,7 @@ def _apply_errors(form, error: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 def portal(request):
     bound_key = request.POST.get("form") if request.method == "POST" else None
+    saved = _id_or_none(request.GET.get("saved")) if request.method == "GET" else None
 
     def context_now():
         return pages.portal_context(
@@ -71,6 +72,7 @@ def portal(request):
             data=request.POST or None,
             files=request.FILES or None,
             bound_key=bound_key,
+            saved=saved,
         )
 
     context = context_now()
@@ -91,7 +93,11 @@ def portal(request):
                     details=form.detail_values(),
                     credentials=form.chosen_credentials(),
                     files=form.cleaned_data.get("files") or [],
+                    repeat_of=form.confirmed_repeat(),
                 )
+            except services.RepeatedEntry as repeat:
+                _ask_to_repeat(request, form, repeat)
+                return render(request, "recertification/portal.html", context)
             except ValidationError as error:
                 _apply_errors(form, error)
             except DatabaseError:
@@ -101,12 +107,25 @@ def portal(request):
                 messages.error(request, NOT_SAVED)
                 return render(request, "recertification/portal.html", context, status=503)
             else:
-                messages.success(
-                    request, pages.saved_message(request.user, entry, scored=entry.scored_after)
-                )
-                return redirect(f"{reverse('recertification:portal')}#entries")
+                # The "Just saved" panel: the confirmation, the new totals and the entry together.
+                return redirect(f"{reverse('recertification:portal')}?saved={entry.pk}#saved")
         messages.error(request, "The entry was not saved. Please correct the fields marked below.")
     return render(request, "recertification/portal.html", context)
+
+
+def _id_or_none(value) -> int | None:
+    text = (value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+def _ask_to_repeat(request, form, repeat) -> None:
+    """Show the repeat warning on the form, with its "Save it again" button."""
+    form.repeat = {"message": repeat.message, "earlier": repeat.earlier.pk}
+    messages.warning(
+        request,
+        "The entry was not saved yet: you already entered this activity. Save it again below "
+        "only if you took part twice.",
+    )
 
 
 @login_required
@@ -117,12 +136,13 @@ def summary(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_edit(request, pk: int):
-    entry = selectors.entry_for_member(request.user, pk)
+    entry = selectors.entry_to_edit(request.user, pk)
     program = rules.get_program(entry.program)
     group = group_for_kind(program, entry.kind)
-    reports = list(entry.reports.all())
+    choices = selectors.entry_report_choices(entry)
+    reports = [r for r in choices if r.linked]
     years = range(
-        min(r.cycle_start.year for r in reports), max(r.cycle_end.year for r in reports) + 1
+        min(r.cycle_start.year for r in choices), max(r.cycle_end.year for r in choices) + 1
     )
     initial = {"kind": entry.kind, **entry.details}
     for name in ("date", "year", "quantity", "organization", "group"):
@@ -132,7 +152,9 @@ def entry_edit(request, pk: int):
         request.POST or None,
         request.FILES or None,
         group=group,
-        credentials=[],
+        credentials=[c for r in choices for c in r.credentials.all()],
+        reports=[list(r.credentials.all()) for r in choices],
+        counted_in=[list(r.credentials.all()) for r in reports],
         years=years,
         editing=True,
         initial=initial,
@@ -144,7 +166,11 @@ def entry_edit(request, pk: int):
                 values=form.scoring_values(),
                 details=form.detail_values(),
                 files=form.cleaned_data.get("files") or [],
+                credentials=form.chosen_credentials() if form.counts_toward_changed() else None,
+                repeat_of=form.confirmed_repeat(),
             )
+        except services.RepeatedEntry as repeat:
+            _ask_to_repeat(request, form, repeat)
         except ValidationError as error:
             _apply_errors(form, error)
         else:

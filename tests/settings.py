@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "k" * 60)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# Required with DEBUG=0; the test client's host (tests/members/test_site_url.py covers the rest).
+os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("MEDIA_ROOT", "/tmp/recert-portal-test-media")

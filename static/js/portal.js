@@ -31,11 +31,21 @@
     });
 
     // Open the category whose form has errors, or the one in the address, or the first.
-    var invalid = section.querySelector("[data-category-card] .is-invalid, [data-category-card] .alert-danger");
+    var invalid = section.querySelector(
+      "[data-category-card] .is-invalid, [data-category-card] .alert-danger, [data-category-card] [data-repeat-warning]"
+    );
     var fromHash = window.location.hash && cards.filter(function (card) {
       return "#" + card.id === window.location.hash || card.querySelector(window.location.hash.replace(/[^#\w-]/g, ""));
     })[0];
     var start = invalid ? invalid.closest("[data-category-card]") : (fromHash || cards[0]);
     show(start.id, false);
   });
+})();
+
+// After a save the page opens on the "Just saved" panel (#saved): move the focus there too, so that a
+// screen reader reads the confirmation, without scrolling away from it.
+(function () {
+  "use strict";
+  var panel = document.querySelector("[data-just-saved]");
+  if (panel && window.location.hash === "#saved") { panel.focus({preventScroll: true}); }
 })();

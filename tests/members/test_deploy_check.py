@@ -15,6 +15,7 @@ def test_check_deploy_is_clean_under_production_settings():
         "DEBUG": "0",
         "SECRET_KEY": "production-like-" + "s" * 60,
         "ALLOWED_HOSTS": "portal.example.org",
+        "SITE_URL": "https://portal.example.org",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

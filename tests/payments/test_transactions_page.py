@@ -17,6 +17,13 @@ pytestmark = pytest.mark.django_db
 URL = reverse("payments:transactions")
 
 
+@pytest.fixture
+def card_configured(settings):
+    """Card payment offered (both Stripe keys set); these pages call nothing at Stripe."""
+    settings.STRIPE_SECRET_KEY = "sk_test_pages"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_pages"
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get(URL)
 
@@ -24,7 +31,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     assert reverse("login") in response["Location"]
 
 
-def test_it_lists_my_invoices_with_status_amount_due_date_and_a_pay_button(member_client, member):
+def test_it_lists_my_invoices_with_status_amount_due_date_and_a_pay_button(
+    member_client, member, card_configured
+):
     invoice = InvoiceFactory(report__member=member)
 
     response = member_client.get(URL)
@@ -71,19 +80,36 @@ def test_it_shows_only_my_own_invoices(member_client, member, second_member):
 
 
 def test_the_page_takes_a_fixed_number_of_queries(
-    member_client, member, django_assert_max_num_queries
+    member_client, member, card_configured, django_assert_max_num_queries
 ):
     for n in range(5):
         InvoiceFactory(report=ReportFactory(member=member, **earlier_cycle(n)))
-    # 1 session, 2 user, 3 invoices (with the cancelled invoice they correct, joined).
+    # 1 session, 2 user, 3 invoices (with the cancelled invoice they correct and the report, joined).
     with django_assert_max_num_queries(3):
         response = member_client.get(URL)
     # Each invoice has its Pay link twice: in the table and in the phone layout.
     assert response.content.decode().count('aria-label="Pay invoice') == 2 * 5
 
 
+def test_paying_by_check_adds_one_query_for_the_addresses_and_none_once_cached(
+    member_client, member, django_assert_num_queries
+):
+    for n in range(5):
+        InvoiceFactory(report=ReportFactory(member=member, **earlier_cycle(n)))
+    # 1 session, 2 user, 3 invoices, 4 the check addresses (all programs at once).
+    with django_assert_num_queries(4):
+        response = member_client.get(URL)
+    with django_assert_num_queries(3):
+        member_client.get(URL)
+    page = response.content.decode()
+    assert page.count('aria-label="Pay by check, invoice') == 2 * 5
+    assert 'aria-label="Pay invoice' not in page
+
+
 @time_machine.travel(dt.datetime(2026, 1, 20, 15, tzinfo=dt.UTC), tick=False)
-def test_before_15_february_ipma_hr_invoices_say_when_they_become_payable(member_client, member):
+def test_before_15_february_ipma_hr_invoices_say_when_they_become_payable(
+    member_client, member, card_configured
+):
     invoice = InvoiceFactory(report__member=member)  # cycle ends 12/31/2026
 
     page = member_client.get(URL).content.decode()
@@ -97,7 +123,7 @@ def test_before_15_february_ipma_hr_invoices_say_when_they_become_payable(member
 
 
 @time_machine.travel(dt.datetime(2026, 2, 15, 15, tzinfo=dt.UTC), tick=False)
-def test_from_15_february_the_pay_button_appears(member_client, member):
+def test_from_15_february_the_pay_button_appears(member_client, member, card_configured):
     invoice = InvoiceFactory(report__member=member, today=dt.date(2026, 1, 20))
 
     page = member_client.get(URL).content.decode()

@@ -121,11 +121,15 @@ def test_a_year_can_be_entered_once_per_organization(client, credential_for):
 
 
 def test_speeches_can_be_entered_several_times_a_year(client, credential_for):
+    """Speeches are not once a year (no `unique_per`); the same speech twice is asked about first
+    (tests/recertification/test_repeated_entries.py)."""
     credential = credential_for("ipma-hr")
     open_portal(client, credential)
-    data = valid_post(group_of("ipma.presentation.speech"), dt.date(2025, 1, 1))
-    client.post(PORTAL, data)
-    client.post(PORTAL, data)
+    group = group_of("ipma.presentation.speech")
+    data = valid_post(group, dt.date(2025, 1, 1), topic="Hiring")
+    assert client.post(PORTAL, data).status_code == 302
+    other = {**data, f"{group.key}-topic": "Retention"}
+    assert client.post(PORTAL, other).status_code == 302
     assert Entry.objects.count() == 2
 
 

@@ -37,7 +37,7 @@ def submission(report, day=None):
 
 def test_the_entry_that_crosses_the_requirement_is_accepted_and_then_the_portal_locks(client, ipma):
     add_full_days(client, 16)  # 48 points
-    crossing = add_full_days(client, 2)  # 6 more: 54 claimed, all counted
+    crossing = add_full_days(client, 2, on=dt.date(2024, 3, 6))  # 6 more: 54, all counted
     assert Entry.objects.count() == 2
     html = crossing.content.decode()
     assert "54 of 50" in html

@@ -27,7 +27,7 @@ from django.utils import timezone
 from core.models import AuditLog
 from lifecycle.models import ExtensionRequest
 from members.models import CommitteeRecord, MembershipRecord, Notification
-from payments.models import Payment, StripeCustomer, StripeEvent
+from payments.models import CheckAddress, Payment, StripeCustomer, StripeEvent
 from recertification.models import AuditDecision, Entry, EntryFile, ProgramSettings
 
 from .conftest import staff_in
@@ -69,6 +69,8 @@ def number(invoice):
 MEMBER_MATRIX: dict[str, Owned | Public] = {
     "lifecycle:certificate_pdf": Owned("certificate"),
     "lifecycle:certificate_badge": Owned("certificate"),
+    # POST only: the owner's report has no extension request here, so the page says so (302).
+    "lifecycle:extension_withdraw": Owned("report", methods=("post",), owner_status=302),
     "recertification:entry_edit": Owned("entry", methods=("get", "post")),
     "recertification:entry_delete": Owned("entry", methods=("get", "post")),
     "recertification:file_download": Owned("file"),
@@ -218,6 +220,9 @@ MODEL_OBJECTS: dict[str, Callable[[dict], object]] = {
     ),
     "payments.stripecustomer": lambda w: StripeCustomer.objects.create(
         member=w["entry"].member, customer_id="cus_matrix"
+    ),
+    "payments.checkaddress": lambda w: CheckAddress.objects.create(
+        payee="Certification Board", mailing_address="PO Box 1\nAlexandria, VA 22314"
     ),
 }
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import os
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -12,6 +14,21 @@ from demo.entries import load_demo_entries
 from members.models import CommitteeRecord, Credential, MembershipRecord, User
 
 DEMO_PASSWORD = "demo-portal"
+
+
+def served_at() -> str:
+    """The address `make run` serves the portal at: its HOST and PORT (passed in the environment),
+    127.0.0.1:8000 by default. A wildcard address is shown as the loopback a browser can open."""
+    host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    port = os.environ.get("PORT", "").strip() or "8000"
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return f"http://{host}:{port}"  # a host name
+    if address.is_unspecified:
+        address = ipaddress.ip_address("127.0.0.1" if address.version == 4 else "::1")
+    shown = str(address) if address.version == 4 else f"[{address}]"
+    return f"http://{shown}:{port}"
 
 
 def _user(username: str, first: str, last: str, **extra) -> User:
@@ -90,7 +107,12 @@ def _ipma_member(year: int) -> None:
 
 
 def _namss_member(today: dt.date) -> None:
-    """A dual certificant (CPCS and CPMSM) in the cycle that ends on the next 1 December."""
+    """A dual certificant (CPCS and CPMSM) in the cycle that ends on the next 1 December.
+
+    CPCS is held from an earlier cycle; CPMSM was earned at this cycle's start, so this is the
+    first cycle as a dual certificant: 30 credits, 15 NAMSS-approved (seed 002), as the portal
+    derives from the two certification dates.
+    """
     year = today.year
     namss = _user("namss.member", "Morgan", "Lee", organization="Regional Medical Center")
     renewal_year = year if today < dt.date(year, 12, 2) else year + 1
@@ -167,12 +189,12 @@ class Command(BaseCommand):
 
     def _print_logins(self) -> None:
         self.stdout.write(
-            self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/accounts/login/")
+            self.style.SUCCESS(f"Demo data ready. Sign in at {served_at()}/accounts/login/")
         )
         self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
         for username, role in [
             ("ipma.member", "IPMA-HR member (IPMA-SCP)"),
-            ("namss.member", "NAMSS dual certificant (CPCS and CPMSM)"),
+            ("namss.member", "NAMSS dual certificant (CPCS and CPMSM), first dual cycle"),
             ("ihmm.member", "IHMM member (CHMM)"),
             ("lapsed.member", "IPMA-HR member with a lapsed IPMA-CP"),
             ("reviewer", "staff: reviewer"),
