@@ -330,17 +330,11 @@ def submit_context(member) -> dict:
     }
 
 
-def saved_message(
-    member, entry: Entry, verb: str = "saved", scored: list[selectors.ScoredReport] | None = None
-) -> str:
-    """The confirmation with the new totals.
-
-    ``scored``: the entry's reports as the service scored them with the entry in place (under
-    their row locks, so the same as reading them again); otherwise they are read now.
-    """
+def saved_message(member, entry: Entry, verb: str = "saved") -> str:
+    """The confirmation with the new totals, read now (after the change committed)."""
     kind = rules.get_program(entry.program).kind(entry.kind)
     parts = []
-    for s in scored if scored is not None else selectors.current_reports(member):
+    for s in selectors.current_reports(member):
         line = next((line for line in s.lines if getattr(line.entry, "pk", None) == entry.pk), None)
         if line is not None:
             parts.append(_counted_now(s, line))

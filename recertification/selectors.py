@@ -335,13 +335,6 @@ def scored_reports(member, report_ids: list[int]) -> list[ScoredReport]:
     return _score_all(member, [by_id[pk] for pk in report_ids])
 
 
-def with_entry(scored: ScoredReport, entry: Entry) -> ScoredReport:
-    """The report scored again with a just-saved entry added, without reading the entries again."""
-    autos = [line.entry for line in scored.lines if line.auto]
-    entries = [line.entry for line in scored.lines if not line.auto]
-    return score(scored.report, [*entries, entry], autos, scored.credentials)
-
-
 def entry_for_member(member, pk: int) -> Entry:
     return get_object_or_404(
         Entry.objects.prefetch_related("reports", "files"), pk=pk, member=member

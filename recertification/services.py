@@ -22,7 +22,7 @@ from members.models import Credential
 from . import rules
 from .audits import audit_select_on_submit
 from .models import Entry, EntryFile, Report, ReportCredential
-from .selectors import ScoredReport, entry_name, scored_report, scored_reports, with_entry
+from .selectors import ScoredReport, entry_name, scored_report, scored_reports
 from .signals import report_submitted
 from .uploads import check_count, check_upload
 
@@ -312,9 +312,6 @@ def entry_create(
     log_action(
         entry, "created", actor=actor or member, member=member, after=_entry_state(entry, reports)
     )
-    # The new totals, scored from the entries read under the report locks plus this one: exactly
-    # what reading them again after the commit would give (pages.saved_message shows them).
-    entry.scored_after = [with_entry(scored, entry) for scored in scored_before]
     return entry
 
 
