@@ -99,3 +99,13 @@ def program_fees(program: str) -> tuple[dict[str, Decimal], str]:
     """The fees as staff set them, by code, and their currency."""
     fees = fees_of(program)
     return fees.by_code(), fees.currency
+
+
+def invoices_of_reports(report_ids) -> list[InvoiceInfo]:
+    """The invoices (not cancelled) of these reports, newest first: one query."""
+    invoices = (
+        Invoice.objects.filter(report_id__in=list(report_ids))
+        .exclude(status="cancelled")
+        .order_by("-issued_on", "-pk")
+    )
+    return [_invoice_info(i) for i in invoices]

@@ -16,4 +16,14 @@ urlpatterns = [
         name="extension_withdraw",
     ),
     path("reinstatement/", views.reinstatement, name="reinstatement"),
+    path(
+        "reinstatement/<int:pk>/paper-report.pdf",
+        views.paper_report_pdf,
+        name="paper_report_pdf",
+    ),
+    path(
+        "reinstatement/<int:pk>/invoice/",
+        views.paper_report_invoice_view,
+        name="paper_report_invoice",
+    ),
 ]

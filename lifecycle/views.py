@@ -10,7 +10,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,11 +20,16 @@ from members.models import Credential
 from recertification import selectors
 from recertification import services as recertification_services
 
-from . import documents
+from . import documents, paper_form
 from .certificates import certificate_revoked, certificate_verify_url
 from .extensions import extension_request, extension_terms, extension_withdraw, live_extension
 from .models import Certificate
-from .reinstatement import reinstatement_terms
+from .reinstatement import (
+    paper_report,
+    paper_report_invoice,
+    paper_report_open,
+    reinstatement_terms,
+)
 
 
 def _certificate_of(member, pk: int) -> Certificate:
@@ -150,14 +155,53 @@ def reinstatement(request: HttpRequest) -> HttpResponse:
             status__in=[Credential.Status.LAPSED, Credential.Status.TERMINATED],
         ).order_by("designation")
     )
-    terms = [t for t in (reinstatement_terms(c, today=today) for c in closed) if t is not None]
-    with_terms = {t.credential.pk for t in terms}
-    return render(
-        request,
-        "lifecycle/reinstatement.html",
+    items = [
         {
-            "terms": terms,
-            "others": [c for c in closed if c.pk not in with_terms],
-            "active": "reinstatement",
-        },
+            "credential": c,
+            "terms": reinstatement_terms(c, today=today),
+            "paper": paper_report(c) if paper_report_open(c, today=today) else None,
+        }
+        for c in closed
+    ]
+    return render(
+        request, "lifecycle/reinstatement.html", {"items": items, "active": "reinstatement"}
     )
+
+
+def _lapsed_credential_of(member, pk: int, today) -> Credential:
+    """The member's own credential that can still take a paper report; 404 otherwise."""
+    credential = get_object_or_404(
+        Credential.objects.select_related("holder"), pk=pk, holder=member
+    )
+    if not paper_report_open(credential, today=today):
+        raise Http404("No paper report for this credential.")
+    return credential
+
+
+@login_required
+@require_GET
+def paper_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The paper Recertification Report of the member's lapsed credential, filled in."""
+    credential = _lapsed_credential_of(request.user, pk, timezone.localdate())
+    response = HttpResponse(paper_form.paper_report_pdf(credential), content_type="application/pdf")
+    filename = f"{credential.designation}-recertification-report.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def paper_report_invoice_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue (or show again) the invoice for the paper report of the member's lapsed credential."""
+    today = timezone.localdate()
+    credential = _lapsed_credential_of(request.user, pk, today)
+    try:
+        invoice = paper_report_invoice(credential=credential, member=request.user, today=today)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("lifecycle:reinstatement")
+    if invoice is None:
+        return redirect("lifecycle:reinstatement")
+    return redirect("payments:invoice", invoice.number)

@@ -24,13 +24,6 @@ from .models import MemberNumberUnavailable, User
 logger = logging.getLogger(__name__)
 
 
-def home(request):
-    context = {}
-    if request.user.is_authenticated:
-        context["credentials"] = selectors.credentials_for(request.user)
-    return render(request, "members/home.html", context)
-
-
 class SignInView(auth_views.LoginView):
     form_class = forms.SignInForm
     redirect_authenticated_user = True

@@ -300,6 +300,39 @@ def invoice_issue(*, report: Report, actor=None, today: dt.date | None = None) -
 
 
 @transaction.atomic
+def invoice_issue_paper_report(
+    *, report: Report, actor=None, today: dt.date | None = None
+) -> Invoice:
+    """Bill the paper report of a lapsed credential ahead of the report itself, or return the live
+    invoice the report has.
+
+    The report (the lapsed cycle's, still open) is billed what `invoice_issue` bills the paper
+    report staff record for it (the same fees and terms), so that when staff record it
+    `invoice_issue` finds this invoice: one invoice per report, already paid if the member paid.
+    The report's status does not change: it is not submitted until staff record it.
+    """
+    report = (
+        Report.objects.select_for_update(of=("self",)).select_related("member").get(pk=report.pk)
+    )
+    invoice = _live_recertification_invoice(report)
+    if invoice is not None:
+        return invoice
+    if not report.is_editable:
+        raise PaymentError(
+            f"The report for this cycle is already {report.get_status_display().lower()}."
+        )
+    if not any(c.status == Credential.Status.LAPSED for c in report.credentials.all()):
+        raise PaymentError("Only the paper report of a lapsed credential is billed before it.")
+    issued_on = today or timezone.localdate()
+    # Billed as the paper report staff will record (not saved here: staff's recording marks it).
+    report.is_paper = True
+    terms = _recertification_terms(report, issued_on=issued_on, submitted_on=issued_on)
+    return create_invoice(
+        member=report.member, report=report, issued_on=issued_on, actor=actor, **terms
+    )
+
+
+@transaction.atomic
 def invoice_issue_extension(*, report: Report, actor=None, today: dt.date | None = None) -> Invoice:
     """Issue the extension fee invoice for a report (NAMSS), or return the live one it has."""
     report = (

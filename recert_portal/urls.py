@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.urls import include, path
 
-from members import views as member_views
+from lifecycle import home as lifecycle_home
 
 
 def healthz(request):
@@ -35,7 +35,7 @@ handler500 = server_error
 
 
 urlpatterns = [
-    path("", member_views.home, name="home"),
+    path("", lifecycle_home.home, name="home"),
     path("accounts/", include("members.account_urls")),
     path("profile/", include("members.urls")),
     path("profile/", include("lifecycle.urls")),

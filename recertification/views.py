@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import pages, rules, selectors, services
+from .fees import program_fees
 from .forms import EntryForm, SubmissionForm, group_for_kind
 from .models import EntryFile
 from .transcript import render_transcript
@@ -45,10 +46,25 @@ def rules_reference(request, program: str):
         declaration = rules.get_program(program)
     except (KeyError, ValueError):
         raise Http404("No such program") from None
+    year = timezone.localdate().year
+    staff_set = program_fees(declaration.code).by_code()
     return render(
         request,
         "recertification/rules_reference.html",
-        {"program": declaration, "programs": rules.programs()},
+        {
+            "program": declaration,
+            "programs": rules.programs(),
+            "renewal_year": year,
+            # The calendar of the current renewal year, in date order.
+            "calendar": sorted(
+                ((d.on(year), d.label) for d in declaration.deadlines), key=lambda day: day[0]
+            ),
+            # The program's fees at the amounts staff set.
+            "fees": [
+                (fee.label, rules.format_money(staff_set.get(fee.code, fee.amount), fee.currency))
+                for fee in declaration.fees
+            ],
+        },
     )
 
 

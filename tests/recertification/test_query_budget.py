@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 # membership and committee records; the submission page also opens reports and lists agreements.
 # The portal reads every entry's scoring fields as rows, then the 25 it lists with their files.
 PAGES = {
-    "/recertification/": 11,
+    # 11, plus 5 for "Where you stand" (lifecycle_tags, reusing the page's scored reports): the
+    # member's credentials, invoices, extensions, approved reports, program fees.
+    "/recertification/": 16,
     "/recertification/summary/": 10,
     "/recertification/uploads/": 10,
     "/recertification/submit/": 13,

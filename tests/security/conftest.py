@@ -134,8 +134,17 @@ def world(member, second_member) -> dict:
         currency=open_invoice.currency,
         stripe_payment_intent_id="pi_owner_matrix",
     )
+    # A lapsed credential beside it, for the paper report's form and invoice.
+    lapsed = CredentialFactory(
+        holder=member,
+        designation="IPMA-CP",
+        cycle_start=dt.date(2021, 1, 1),
+        cycle_end=dt.date(2023, 12, 31),
+        status="lapsed",
+    )
     return {
         "credential": credential,
+        "lapsed_credential": lapsed,
         "report": report,
         "entry": entry,
         "file": file,

@@ -671,3 +671,14 @@ def test_a_bulk_action_on_a_row_id_that_is_not_a_number_is_refused(world):
         {"action": "export_csv", "_selected_action": ["x"], "index": "0"},
     )
     assert response.status_code < 500
+
+
+@pytest.mark.parametrize("row_id", [str(2**63), str(2**70), "٣", "１２"])
+def test_a_bulk_action_on_a_row_id_out_of_range_or_in_other_digits_is_refused(world, row_id):
+    client = Client(raise_request_exception=False)
+    client.force_login(world["office"])
+    response = client.post(
+        reverse("admin:recertification_report_changelist"),
+        {"action": "bulk_approve", "_selected_action": [row_id], "index": "0"},
+    )
+    assert response.status_code in (200, 302)

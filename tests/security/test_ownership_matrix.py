@@ -71,6 +71,11 @@ MEMBER_MATRIX: dict[str, Owned | Public] = {
     "lifecycle:certificate_badge": Owned("certificate"),
     # POST only: the owner's report has no extension request here, so the page says so (302).
     "lifecycle:extension_withdraw": Owned("report", methods=("post",), owner_status=302),
+    # A lapsed credential's paper report: the form, and its invoice (POST: sent to the invoice).
+    "lifecycle:paper_report_pdf": Owned("lapsed_credential"),
+    "lifecycle:paper_report_invoice": Owned(
+        "lapsed_credential", methods=("post",), owner_status=302
+    ),
     "recertification:entry_edit": Owned("entry", methods=("get", "post")),
     "recertification:entry_delete": Owned("entry", methods=("get", "post")),
     "recertification:file_download": Owned("file"),

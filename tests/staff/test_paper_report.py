@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from backoffice import paper, review
 from core.models import AuditLog
@@ -279,3 +280,60 @@ def test_more_rows_adds_five_empty_rows(administrator_client):
     credential = lapsed("ipma-hr")
     response = record(administrator_client, credential, IPMA_ROWS, _more="1")
     assert response.context["formset"].total_form_count() == len(IPMA_ROWS) + 2 + 5
+
+
+def test_the_member_s_invoice_paid_ahead_is_found_paid_when_staff_record_the_report(
+    administrator_client, administrator, finance
+):
+    """The member asked for the invoice on the reinstatement page and paid it by check; staff
+    recording the paper report find that invoice paid and bill nothing more."""
+    from lifecycle.reinstatement import paper_report_invoice
+    from payments.checks import payment_record_check
+    from payments.models import Invoice
+
+    credential = lapsed("namss")
+    with time_machine.travel(dt.datetime(2026, 3, 16, 15, 0), tick=False):
+        client = Client()
+        client.force_login(credential.holder)
+        first = client.post(f"/profile/reinstatement/{credential.pk}/invoice/")
+        again = paper_report_invoice(
+            credential=credential, member=credential.holder, today=dt.date(2026, 3, 16)
+        )
+        invoice = Invoice.objects.get()
+        assert first.url == f"/transactions/invoices/{invoice.number}/"
+        assert again.number == invoice.number
+        assert invoice.kind == "reinstatement" and invoice.total == Decimal("275.00")
+        payment_record_check(invoice=invoice, number="12", check_date=dt.date(2026, 3, 10),
+                             amount=invoice.total, actor=finance)  # fmt: skip
+        response = record(administrator_client, credential, NAMSS_ROWS, _save="1",
+                          scanned_file=scan())  # fmt: skip
+        assert response.status_code == 302
+        report = Report.objects.get(is_paper=True)
+        assert report.status == S.IN_REVIEW
+        assert list(Invoice.objects.values_list("pk", "status")) == [(invoice.pk, "paid")]
+        review.report_approve(report=report, actor=administrator)
+    credential.refresh_from_db()
+    assert credential.status == Credential.Status.RENEW
+
+
+IPMA_MORE = {"kind": "ipma.pd.full_day", "date": "2022-06-01", "quantity": "2", "title": "HR Day"}
+
+
+def test_an_unpaid_invoice_issued_ahead_is_the_one_staff_s_check_pays(administrator_client):
+    from payments.models import Invoice
+
+    credential = lapsed("ipma-hr")
+    with time_machine.travel(dt.datetime(2026, 11, 2, 15, 0), tick=False):
+        client = Client()
+        client.force_login(credential.holder)
+        client.post(f"/profile/reinstatement/{credential.pk}/invoice/")
+        invoice = Invoice.objects.get()
+        assert invoice.status == "open"
+        response = record(administrator_client, credential, (*IPMA_ROWS, IPMA_MORE), _save="1", scanned_file=scan(), check_number="88",
+                          check_date="2026-11-01", amount=str(invoice.total))  # fmt: skip
+        assert response.status_code == 302, response.content.decode()[-2000:]
+    report = Report.objects.get(is_paper=True)
+    assert Invoice.objects.get().pk == invoice.pk
+    invoice.refresh_from_db()
+    assert invoice.status == "paid" and invoice.report == report
+    assert report.status in (S.IN_REVIEW, S.AUDIT)
