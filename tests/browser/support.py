@@ -12,7 +12,7 @@ from backoffice import review
 from payments.checks import payment_record_check
 from payments.models import Invoice
 from recertification import services
-from tests.factories import PASSWORD, EntryFactory, report_for
+from tests.factories import PASSWORD, CredentialFactory, EntryFactory, UserFactory, report_for
 
 NEW_YORK = ZoneInfo("America/New_York")
 PHONE = {"width": 390, "height": 844}
@@ -160,3 +160,24 @@ def renewed(credential, reviewer):
     review.report_approve(report=report, actor=reviewer)
     credential.refresh_from_db()
     return credential
+
+
+def namss_dual_certificant(username: str, first_name: str, last_name: str):
+    """A member holding CPCS and CPMSM since 12/02/2017, both in the cycle 12/02/2023–12/01/2026
+    (one report for both)."""
+    member = UserFactory(
+        username=username,
+        email=f"{first_name.lower()}@example.org",
+        first_name=first_name,
+        last_name=last_name,
+    )
+    for designation in ("CPCS", "CPMSM"):
+        CredentialFactory(
+            holder=member,
+            program="namss",
+            designation=designation,
+            certified_since=dt.date(2017, 12, 2),
+            cycle_start=dt.date(2023, 12, 2),
+            cycle_end=dt.date(2026, 12, 1),
+        )
+    return member

@@ -18,8 +18,15 @@ from playwright.sync_api import Page, expect
 
 from recertification import services
 from recertification.models import Entry, Report
-from tests.browser.support import PHONE, check_accessible, noon, sign_in, status_message
-from tests.factories import CredentialFactory, EntryFactory, UserFactory
+from tests.browser.support import (
+    PHONE,
+    check_accessible,
+    namss_dual_certificant,
+    noon,
+    sign_in,
+    status_message,
+)
+from tests.factories import EntryFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,18 +39,7 @@ def quinn(db, clock):
     """A NAMSS dual certificant (one report for CPCS and CPMSM) with 20 entries already, entered
     on 15 September 2026: the list of entries is long, and the new one is at its end."""
     clock(noon(2026, 9, 15))
-    member = UserFactory(
-        username="quinn.ortiz", email="quinn@example.org", first_name="Quinn", last_name="Ortiz"
-    )
-    for designation in ("CPCS", "CPMSM"):
-        CredentialFactory(
-            holder=member,
-            program="namss",
-            designation=designation,
-            certified_since=dt.date(2017, 12, 2),
-            cycle_start=dt.date(2023, 12, 2),
-            cycle_end=dt.date(2026, 12, 1),
-        )
+    member = namss_dual_certificant("quinn.ortiz", "Quinn", "Ortiz")
     services.reports_ensure_open(member=member)
     report = Report.objects.get(member=member)
     for i in range(20):

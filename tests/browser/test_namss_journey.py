@@ -6,31 +6,17 @@ Submit page; adds approved credits; submits after 1 December and sees the late f
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import noon, sign_in, status_message
-from tests.factories import CredentialFactory, UserFactory
+from tests.browser.support import namss_dual_certificant, noon, sign_in, status_message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def avery(db):
-    member = UserFactory(
-        username="avery.chen", email="avery@example.org", first_name="Avery", last_name="Chen"
-    )
-    for designation in ("CPCS", "CPMSM"):
-        CredentialFactory(
-            holder=member,
-            program="namss",
-            designation=designation,
-            certified_since=dt.date(2017, 12, 2),
-            cycle_start=dt.date(2023, 12, 2),
-            cycle_end=dt.date(2026, 12, 1),
-        )
+    member = namss_dual_certificant("avery.chen", "Avery", "Chen")
     return member
 
 

@@ -17,8 +17,15 @@ from playwright.sync_api import expect
 
 from recertification import services
 from recertification.models import Entry, Report
-from tests.browser.support import PHONE, check_accessible, layout_problems, noon, sign_in
-from tests.factories import CredentialFactory, EntryFactory, EntryFileFactory, UserFactory
+from tests.browser.support import (
+    PHONE,
+    check_accessible,
+    layout_problems,
+    namss_dual_certificant,
+    noon,
+    sign_in,
+)
+from tests.factories import EntryFactory, EntryFileFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,18 +37,7 @@ def jordan(db, clock):
     """CPCS and CPMSM on one cycle (one report): 7.5 approved credits with their certificate,
     30 credits not approved without one."""
     clock(noon(2026, 9, 15))
-    member = UserFactory(
-        username="jordan.blake", email="jordan@example.org", first_name="Jordan", last_name="Blake"
-    )
-    for designation in ("CPCS", "CPMSM"):
-        CredentialFactory(
-            holder=member,
-            program="namss",
-            designation=designation,
-            certified_since=dt.date(2017, 12, 2),
-            cycle_start=dt.date(2023, 12, 2),
-            cycle_end=dt.date(2026, 12, 1),
-        )
+    member = namss_dual_certificant("jordan.blake", "Jordan", "Blake")
     services.reports_ensure_open(member=member)
     report = Report.objects.get(member=member)
     approved = EntryFactory(
