@@ -15,6 +15,7 @@ from core.formatting import format_date
 from members.models import Credential
 
 from . import rules
+from .rules.formatting import count
 from .services import shared_report_message, shared_report_note
 from .uploads import ACCEPT_ATTRIBUTE, HUMAN_TYPES
 
@@ -257,7 +258,7 @@ class EntryForm(forms.Form):
             self.fields["files"] = MultipleFileField(
                 label=group.uploads.label or "Supporting files",
                 required=False,
-                help_text=f"Up to {group.uploads.max_files} files: {HUMAN_TYPES}, 10 MB each.",
+                help_text=f"Up to {count(group.uploads.max_files, 'file', 'files')}: {HUMAN_TYPES}, 10 MB each.",
             )
         groups = reports if reports is not None else [[c] for c in credentials]
         targets = (CountsToward(tuple(sorted(g, key=lambda c: c.designation))) for g in groups if g)

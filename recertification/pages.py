@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from functools import cached_property
+
+from django.utils import timezone
 
 from core.formatting import format_date
 from members.models import Credential
@@ -39,6 +42,13 @@ class ProgramSection:
         return any(not s.met for s in self.open_reports)
 
 
+def accepted_years(cycle_start: dt.date, cycle_end: dt.date) -> range:
+    """The years a yearly entry may name: those of the cycle window that have started, as
+    services._check_in_cycle refuses a year outside the cycle or not yet begun."""
+    last = min(cycle_end.year, timezone.localdate().year)
+    return range(cycle_start.year, max(last, cycle_start.year - 1) + 1)
+
+
 def _sections(member, scored: list[selectors.ScoredReport], data=None, files=None, bound_key=None):
     by_program: dict[str, list[selectors.ScoredReport]] = {}
     for s in scored:
@@ -51,9 +61,9 @@ def _sections(member, scored: list[selectors.ScoredReport], data=None, files=Non
             {c for s in accepting for c in s.credentials}, key=lambda c: c.designation
         )
         years = (
-            range(
-                min(s.report.cycle_start.year for s in accepting),
-                max(s.report.cycle_end.year for s in accepting) + 1,
+            accepted_years(
+                min(s.report.cycle_start for s in accepting),
+                max(s.report.cycle_end for s in accepting),
             )
             if accepting
             else range(0)
@@ -315,7 +325,9 @@ def uploads_context(member) -> dict:
                     "decision": s.decisions.get(entry.pk),
                 }
             )
-    return {"active": "uploads", "rows": rows, "upload_errors": {}}
+    # Each entry's limit comes from its kind's declaration (Kind.uploads): the page says so.
+    limits = sorted({row["limit"] for row in rows})
+    return {"active": "uploads", "rows": rows, "upload_limits": limits, "upload_errors": {}}
 
 
 def submit_context(member) -> dict:
@@ -342,6 +354,8 @@ def saved_message(member, entry: Entry, verb: str = "saved") -> str:
 
 
 def export_rows(scored: selectors.ScoredReport):
+    """The rows of the entries CSV. Dates stay ISO (2024-05-01) here, as spreadsheets sort and read
+    them; the transcript PDF shows them in the portal's format (core.formatting.format_date)."""
     for line in scored.lines:
         entry = line.entry
         auto = not isinstance(entry, Entry)

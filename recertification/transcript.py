@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from xml.sax.saxutils import escape
 
@@ -69,7 +70,8 @@ def _lines_table(scored: ScoredReport, small) -> Table:
     rows = [header]
     for row in export_rows(scored):
         category, kind, name, date, year, _qty, claimed, counted, reason, _entered, auto = row
-        when = date or str(year)
+        # The CSV's ISO date, shown in the portal's format like every other page.
+        when = format_date(dt.date.fromisoformat(date)) if date else str(year)
         label = f"{name}" + (" (added automatically)" if auto == "yes" else "")
         rows.append(
             [

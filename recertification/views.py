@@ -157,8 +157,8 @@ def entry_edit(request, pk: int):
     group = group_for_kind(program, entry.kind)
     choices = selectors.entry_report_choices(entry)
     reports = [r for r in choices if r.linked]
-    years = range(
-        min(r.cycle_start.year for r in choices), max(r.cycle_end.year for r in choices) + 1
+    years = pages.accepted_years(
+        min(r.cycle_start for r in choices), max(r.cycle_end for r in choices)
     )
     initial = {"kind": entry.kind, **entry.details}
     for name in ("date", "year", "quantity", "organization", "group"):

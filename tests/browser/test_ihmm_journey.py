@@ -71,6 +71,6 @@ def test_a_five_day_conference_shows_the_day_and_conference_caps(page, live_serv
         expect(row.locator("td").nth(0)).to_have_text(f"{counted} of 6 claimed")
         expect(row.locator("td").nth(4)).to_have_text(reason)
     expect(page.get_by_test_id("current-points")).to_have_text("20")
-    expect(page.get_by_role("region", name="Accumulated Points")).to_contain_text(
+    expect(page.get_by_role("region", name="Accumulated CMPs")).to_contain_text(
         "80 more CMPs are needed (20 of 100 counted)."
     )

@@ -40,7 +40,7 @@ def test_a_dual_certificant_sees_what_is_missing_then_submits_late(page, live_se
     clock(noon(2026, 11, 20))
     sign_in(page, live_server, "avery.chen")
     page.goto(f"{live_server.url}/recertification/")
-    expect(page.get_by_role("table", name="Accumulated points per certification")).to_contain_text(
+    expect(page.get_by_role("table", name="Accumulated credits per certification")).to_contain_text(
         "CPCS + CPMSM"
     )
     add_credits(page, "Hospital compliance program", "Regional Medical Center", "2025-04-10",
@@ -50,9 +50,9 @@ def test_a_dual_certificant_sees_what_is_missing_then_submits_late(page, live_se
 
     # 45 credits, but only 15 of the 25 NAMSS-approved: exactly that is what is missing.
     missing = "10 more NAMSS-approved credits are needed (15 of 25)."
-    accumulated = page.get_by_role("region", name="Accumulated Points")
+    accumulated = page.get_by_role("region", name="Accumulated Credits")
     expect(accumulated.get_by_role("listitem")).to_have_text([missing])
-    page.get_by_role("link", name="Submit Recertification Points").click()
+    page.get_by_role("link", name="Submit Recertification Credits").click()
     expect(page.get_by_role("main").get_by_role("status")).to_contain_text(
         f"CPCS + CPMSM: 45 of 45 credits counted. {missing}"
     )
@@ -65,7 +65,7 @@ def test_a_dual_certificant_sees_what_is_missing_then_submits_late(page, live_se
     add_credits(page, "NAMSS webinar series", "NAMSS", "2026-06-01", "10", approved=True,
                 total="55")  # fmt: skip
     expect(page.get_by_role("main")).to_contain_text("You have reached the 45 credits required")
-    page.get_by_role("link", name="Submit Recertification Points").click()
+    page.get_by_role("link", name="Submit Recertification Credits").click()
     page.get_by_label("Agreement (must be selected)").select_option("Agree")
     expect(page.get_by_label("Date Agreed")).to_have_value("2026-12-10")
     page.get_by_role("button", name="Submit", exact=True).click()

@@ -264,8 +264,9 @@ def test_the_certificates_page_queries_do_not_grow(
         with on(dt.date(2026, 1, 1)):
             certificates.certificate_issue(credential=credential)
     client.force_login(member)
-    # Queries: session, user, certificates joined with their credentials.
-    with django_assert_max_num_queries(3):
+    # Queries: session, user, certificates joined with their credentials, and the programs of the
+    # member's credentials for the profile menu (Extension, Reinstatement).
+    with django_assert_max_num_queries(4):
         html = client.get("/profile/certificates/").content.decode()
     assert html.count("certificate.pdf") == 3
 

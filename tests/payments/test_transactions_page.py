@@ -84,8 +84,9 @@ def test_the_page_takes_a_fixed_number_of_queries(
 ):
     for n in range(5):
         InvoiceFactory(report=ReportFactory(member=member, **earlier_cycle(n)))
-    # 1 session, 2 user, 3 invoices (with the cancelled invoice they correct and the report, joined).
-    with django_assert_max_num_queries(3):
+    # 1 session, 2 user, 3 invoices (with the cancelled invoice they correct and the report, joined),
+    # 4 the programs of the member's credentials for the profile menu (Extension, Reinstatement).
+    with django_assert_max_num_queries(4):
         response = member_client.get(URL)
     # Each invoice has its Pay link twice: in the table and in the phone layout.
     assert response.content.decode().count('aria-label="Pay invoice') == 2 * 5
@@ -96,10 +97,11 @@ def test_paying_by_check_adds_one_query_for_the_addresses_and_none_once_cached(
 ):
     for n in range(5):
         InvoiceFactory(report=ReportFactory(member=member, **earlier_cycle(n)))
-    # 1 session, 2 user, 3 invoices, 4 the check addresses (all programs at once).
-    with django_assert_num_queries(4):
+    # 1 session, 2 user, 3 invoices, 4 the check addresses (all programs at once), 5 the programs
+    # of the member's credentials for the profile menu (Extension, Reinstatement).
+    with django_assert_num_queries(5):
         response = member_client.get(URL)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         member_client.get(URL)
     page = response.content.decode()
     assert page.count('aria-label="Pay by check, invoice') == 2 * 5

@@ -12,13 +12,15 @@ pytestmark = pytest.mark.django_db
 # session, user, credentials, reports, their credentials, audit decisions, entries, files,
 # membership and committee records; the submission page also opens reports and lists agreements.
 # The portal reads every entry's scoring fields as rows, then the 25 it lists with their files.
+# Each page adds 1 for the profile menu (members.context_processors: the programs of the member's
+# credentials, to show Extension and Reinstatement only where a program offers them).
 PAGES = {
     # 11, plus 5 for "Where you stand" (lifecycle_tags, reusing the page's scored reports): the
     # member's credentials, invoices, extensions, approved reports, program fees.
-    "/recertification/": 16,
-    "/recertification/summary/": 10,
-    "/recertification/uploads/": 10,
-    "/recertification/submit/": 13,
+    "/recertification/": 17,
+    "/recertification/summary/": 11,
+    "/recertification/uploads/": 11,
+    "/recertification/submit/": 14,
 }
 
 

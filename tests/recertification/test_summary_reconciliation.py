@@ -167,6 +167,15 @@ def test_the_columns_come_from_the_declarations(client, member, credential_for, 
         if uploads:
             middle.append(uploads[0] or "Supporting files")
         expected.append(
-            ["Points", "Date", "Category", "Details", *middle, "Why not all counted", "Actions"]
+            # The program's word (was "Points" for every program: defect 10 of the review).
+            [
+                program.point_names[1][:1].upper() + program.point_names[1][1:],
+                "Date",
+                "Category",
+                "Details",
+                *middle,
+                "Why not all counted",
+                "Actions",
+            ]
         )
     assert headers(page) == expected
