@@ -13,14 +13,13 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 
 from core.formatting import format_date
 from members.models import Credential
 from recertification import rules, selectors
-from recertification.fees import ZERO, ProgramFees
-from recertification.models import ProgramSettings, Report, ReportCredential
+from recertification.fees import fees_as_set
+from recertification.models import Report, ReportCredential
 
 from .billing import InvoiceInfo, invoices_of_reports
 from .deadlines import ONE_DAY, OPEN, Deadlines, credential_deadlines
@@ -173,39 +172,6 @@ class _Data:
                 paid = any(i.pk == extension.invoice_ref and i.paid for i in self.invoices)
                 return extension, paid
         return None, False
-
-
-def fees_as_set(codes) -> dict[str, ProgramFees]:
-    """Each program's fees as staff set them (ProgramSettings), else its defaults: one query, and
-    no row written on a page view (`recertification.fees.program_fees` creates it on first use)."""
-    rows = {r.program: r for r in ProgramSettings.objects.filter(program__in=sorted(codes))}
-    fees = {}
-    for code in codes:
-        row = rows.get(code)
-        if row is not None:
-            fees[code] = ProgramFees(
-                program=code,
-                currency=row.currency,
-                recertification=row.recertification_fee,
-                late=row.late_fee,
-                extension=row.extension_fee,
-                reinstatement=row.reinstatement_fee,
-            )
-            continue
-        try:
-            defaults = rules.default_fees(code)
-        except (KeyError, ValueError):
-            continue  # an unknown program: its line says so
-        amount = {c: Decimal(f.amount) for c, f in defaults.items()}
-        fees[code] = ProgramFees(
-            program=code,
-            currency=next(iter(defaults.values())).currency if defaults else settings.CURRENCY,
-            recertification=amount.get("recertification", ZERO),
-            late=amount.get("late", ZERO),
-            extension=amount.get("extension", ZERO),
-            reinstatement=amount.get("reinstatement", ZERO),
-        )
-    return fees
 
 
 def _designations(credentials: list[Credential]) -> str:

@@ -42,24 +42,47 @@ def _default_fees(program_code: str) -> tuple[dict[str, Decimal], str]:
     return {code: Decimal(fee.amount) for code, fee in fees.items()}, currency
 
 
-def program_fees(program_code: str) -> ProgramFees:
-    """The program's fees as staff set them; the settings row is created from the defaults."""
-    defaults, currency = _default_fees(program_code)
-    row, _ = ProgramSettings.objects.get_or_create(
-        program=program_code,
-        defaults={
-            "currency": currency,
-            "recertification_fee": defaults.get("recertification", ZERO),
-            "late_fee": defaults.get("late", ZERO),
-            "extension_fee": defaults.get("extension", ZERO),
-            "reinstatement_fee": defaults.get("reinstatement", ZERO),
-        },
-    )
+def _from_row(row: ProgramSettings) -> ProgramFees:
     return ProgramFees(
-        program=program_code,
+        program=row.program,
         currency=row.currency,
         recertification=row.recertification_fee,
         late=row.late_fee,
         extension=row.extension_fee,
         reinstatement=row.reinstatement_fee,
     )
+
+
+def _row_defaults(program_code: str) -> dict:
+    defaults, currency = _default_fees(program_code)
+    return {
+        "currency": currency,
+        "recertification_fee": defaults.get("recertification", ZERO),
+        "late_fee": defaults.get("late", ZERO),
+        "extension_fee": defaults.get("extension", ZERO),
+        "reinstatement_fee": defaults.get("reinstatement", ZERO),
+    }
+
+
+def program_fees(program_code: str) -> ProgramFees:
+    """The program's fees as staff set them; the settings row is created from the defaults."""
+    row, _ = ProgramSettings.objects.get_or_create(
+        program=program_code, defaults=_row_defaults(program_code)
+    )
+    return _from_row(row)
+
+
+def fees_as_set(codes) -> dict[str, ProgramFees]:
+    """Several programs' fees as staff set them, else their defaults: one query, and no row written
+    (for page views; `program_fees` creates the row on first use). Unknown programs are left out."""
+    rows = {r.program: r for r in ProgramSettings.objects.filter(program__in=sorted(codes))}
+    fees = {}
+    for code in codes:
+        if code in rows:
+            fees[code] = _from_row(rows[code])
+            continue
+        try:
+            fees[code] = _from_row(ProgramSettings(program=code, **_row_defaults(code)))
+        except (KeyError, ValueError):
+            continue  # an unknown program: the page says so where it shows it
+    return fees
