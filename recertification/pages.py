@@ -199,6 +199,7 @@ def portal_context(member, *, data=None, files=None, bound_key=None, saved=None)
     table = EntryTable(scored, saved=saved)
     return {
         "active": "portal",
+        "member_credentials": credentials,
         "scored_reports": scored,
         "sections": sections,
         "entry_table": table,

@@ -9,7 +9,12 @@ register = template.Library()
 
 @register.inclusion_tag("lifecycle/_where_you_stand.html", takes_context=True)
 def where_you_stand(context, user):
-    """The portal's own scored reports (`scored_reports`) are reused: no second scoring."""
+    """The portal's own credentials and scored reports (`member_credentials`, `scored_reports`) are
+    reused: no second read, no second scoring."""
     if user is None or not user.is_authenticated:
         return {"where_you_stand": []}
-    return {"where_you_stand": lines_for(user, scored=context.get("scored_reports"))}
+    return {
+        "where_you_stand": lines_for(
+            user, context.get("member_credentials"), scored=context.get("scored_reports")
+        )
+    }

@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db
 # Each page adds 1 for the profile menu (members.context_processors: the programs of the member's
 # credentials, to show Extension and Reinstatement only where a program offers them).
 PAGES = {
-    # 11, plus 5 for "Where you stand" (lifecycle_tags, reusing the page's scored reports): the
-    # member's credentials, invoices, extensions, approved reports, program fees.
-    "/recertification/": 17,
+    # 12, plus 4 for "Where you stand" (lifecycle_tags, reusing the page's credentials and scored
+    # reports): invoices, extensions, approved reports, program fees.
+    "/recertification/": 16,
     "/recertification/summary/": 11,
     "/recertification/uploads/": 11,
     "/recertification/submit/": 14,
