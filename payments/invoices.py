@@ -253,6 +253,10 @@ def _recertification_terms(
     }
 
 
+def _lock_report(report: Report) -> Report:
+    return Report.objects.select_for_update(of=("self",)).select_related("member").get(pk=report.pk)
+
+
 def _live_recertification_invoice(report: Report) -> Invoice | None:
     return (
         Invoice.objects.filter(report=report, kind__in=LIVE_RECERTIFICATION_KINDS)
@@ -269,9 +273,7 @@ def invoice_issue(*, report: Report, actor=None, today: dt.date | None = None) -
     on to review once it is paid (a report returned for correction and submitted again keeps
     its paid invoice and goes straight back to review).
     """
-    report = (
-        Report.objects.select_for_update(of=("self",)).select_related("member").get(pk=report.pk)
-    )
+    report = _lock_report(report)
     invoice = _live_recertification_invoice(report)
     if invoice is None:
         if report.status not in (Report.Status.SUBMITTED, Report.Status.PAYMENT_DUE):
@@ -311,9 +313,7 @@ def invoice_issue_paper_report(
     `invoice_issue` finds this invoice: one invoice per report, already paid if the member paid.
     The report's status does not change: it is not submitted until staff record it.
     """
-    report = (
-        Report.objects.select_for_update(of=("self",)).select_related("member").get(pk=report.pk)
-    )
+    report = _lock_report(report)
     invoice = _live_recertification_invoice(report)
     if invoice is not None:
         return invoice
@@ -335,9 +335,7 @@ def invoice_issue_paper_report(
 @transaction.atomic
 def invoice_issue_extension(*, report: Report, actor=None, today: dt.date | None = None) -> Invoice:
     """Issue the extension fee invoice for a report (NAMSS), or return the live one it has."""
-    report = (
-        Report.objects.select_for_update(of=("self",)).select_related("member").get(pk=report.pk)
-    )
+    report = _lock_report(report)
     existing = (
         Invoice.objects.filter(report=report, kind=Invoice.Kind.EXTENSION)
         .exclude(status=Invoice.Status.CANCELLED)
