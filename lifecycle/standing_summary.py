@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils import timezone
 
 from core.formatting import format_date
@@ -24,6 +25,7 @@ from recertification.models import Report, ReportCredential
 from .billing import InvoiceInfo, invoices_of_reports
 from .deadlines import ONE_DAY, OPEN, Deadlines, credential_deadlines
 from .models import ExtensionRequest
+from .reinstatement import paper_report_open
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ class StandingLine:
     after: list[str] = field(default_factory=list)
     next_step: str = ""
     problem: str = ""
+    link_url: str = ""
+    link_text: str = ""
 
 
 def days_left(today: dt.date, day: dt.date) -> str:
@@ -253,8 +257,13 @@ def _line_for_closed(data: _Data, credential: Credential, today) -> StandingLine
         if d.terminates_on is not None and today < d.terminates_on:
             line.next_step = f"{lapsed}: reinstate by {format_date(d.terminates_on - ONE_DAY)}"
             line.after = _grace(program, d, fees)
+        elif paper_report_open(credential, today=today):
+            line.next_step = f"{lapsed}: send a paper Recertification Report with its fee"
         else:
             line.next_step = f"{lapsed}: please contact us to certify again"
+        if paper_report_open(credential, today=today):
+            line.link_url = reverse("lifecycle:reinstatement")
+            line.link_text = "Paper report form, mailing address and invoice"
     else:
         line.next_step = f"{credential.get_status_display()}: please contact us to certify again"
     return line

@@ -131,6 +131,14 @@ def test_a_lapsed_member_is_told_until_when_to_reinstate(client, member, credent
     assert "reinstatement fee of 100.00 USD" in text
 
 
+def test_a_lapsed_ipma_hr_member_is_led_to_the_paper_report_route(client, member, credential_in):
+    credential_in("ipma-hr", status=Credential.Status.LAPSED)
+    text = page(client, member, "/", dt.date(2027, 1, 15))
+    assert "Lapsed on 01/01/2027: send a paper Recertification Report with its fee" in text
+    assert "please contact us" not in text
+    assert 'href="/profile/reinstatement/"' in text
+
+
 def test_a_submitted_report_is_in_review(client, member, credential_in):
     credential = credential_in("ihmm")
     submitted(credential, dt.date(2027, 1, 10))
