@@ -22,7 +22,8 @@ from core.audit import log_action, snapshot
 from core.formatting import format_date
 from members.models import CommitteeRecord, Credential, MembershipRecord
 from payments.checks import payment_record_check
-from payments.invoices import PaymentError, invoice_issue
+from payments.invoices import PaymentError, invoice_issue, live_recertification_invoice
+from payments.models import Invoice
 from recertification import rules
 from recertification.audits import log_report, report_state
 from recertification.fees import program_fees
@@ -85,6 +86,37 @@ def paper_cycle_report(credential: Credential) -> Report | None:
         .first()
     )
     return link.report if link else None
+
+
+def paper_cycle_invoice(credential: Credential) -> Invoice | None:
+    """The invoice the member asked for online for this cycle's paper report (Reinstatement
+    page), paid or not; None when they have not."""
+    report = paper_cycle_report(credential)
+    return live_recertification_invoice(report) if report is not None else None
+
+
+def invoice_settled_note(invoice: Invoice) -> str:
+    """How a paid invoice was settled, for staff: "paid on 03/16/2026 by check 12" or "by card
+    online"; a fee of zero was paid by nobody."""
+    paid_on = f" on {format_date(timezone.localdate(invoice.paid_at))}" if invoice.paid_at else ""
+    confirmed = invoice.payments.filter(status="confirmed").first()
+    if confirmed is None:
+        return f"settled{paid_on}, nothing to pay"
+    if confirmed.method == confirmed.Method.CHECK:
+        return f"paid{paid_on} by check {confirmed.check_number}"
+    return f"paid{paid_on} by card online"
+
+
+def _refuse_check_on_paid_invoice(report: Report, check: CheckReceived | None) -> None:
+    invoice = live_recertification_invoice(report)
+    if check is not None and invoice is not None and not invoice.is_open:
+        raise ValidationError(
+            {
+                "check_number": f"Invoice {invoice.number} is already paid "
+                f"({invoice_settled_note(invoice)}): there is no check to record. Clear the "
+                "check fields to record the report."
+            }
+        )
 
 
 def paper_fees(program: str, *, reinstating: bool) -> tuple[list[tuple[str, Decimal]], str]:
@@ -203,6 +235,7 @@ def paper_report_record(
     )
     checked = _check_paper_form(credential, entries, scanned_file)
     report = _report_to_record(credential)
+    _refuse_check_on_paid_invoice(report, check)
     before = report_state(report)
     new = _save_paper_entries(report, credential, entries)
     scored = scored_report(report)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from urllib.parse import quote, urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -25,6 +26,8 @@ from .notices import credential_context
 
 # Bits per W3C Bitstring Status List (the spec's minimum, so one list hides who is in it).
 STATUS_LIST_SIZE = 131_072
+# LinkedIn's add-to-profile address for a certification (its "Add to profile" button).
+LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
 # Certificates issued by the safety-net job only for approvals this recent.
 CERTIFICATE_BACKFILL_DAYS = 30
 
@@ -161,6 +164,36 @@ def _certificate_announce(
 
 def certificate_verify_url(certificate: Certificate) -> str:
     return emails.site_url("verify:certificate", certificate.code)
+
+
+def certificate_name(certificate: Certificate) -> str:
+    """The certification's name as the badge gives it: "IPMA-SCP – Senior Certified Professional"."""
+    credential = certificate.credential
+    return f"{credential.designation} – {credential.designation_name}"
+
+
+def certificate_linkedin_url(certificate: Certificate) -> str:
+    """LinkedIn's add-to-profile address, filled in: the certification's name and issuing body,
+    the issue and expiry month, the public verification address and the verification code. Every
+    value is percent-encoded (an "&" or "'" in a name, or any non-ASCII letter, survives)."""
+    program = rules.get_program(certificate.credential.program)
+    params = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": certificate_name(certificate),
+        "organizationName": program.long_name or program.name,
+        "issueYear": certificate.valid_from.year,
+        "issueMonth": certificate.valid_from.month,
+        "expirationYear": certificate.valid_through.year,
+        "expirationMonth": certificate.valid_through.month,
+        "certUrl": certificate_verify_url(certificate),
+        "certId": certificate.display_code,
+    }
+    return f"{LINKEDIN_ADD_TO_PROFILE}?{urlencode(params, quote_via=quote, safe='')}"
+
+
+def certificate_current(certificate: Certificate, *, today: dt.date) -> bool:
+    """Neither revoked nor expired: the certificate a member may share."""
+    return not certificate_revoked(certificate) and certificate.valid_through >= today
 
 
 def certificate_revoked(certificate: Certificate) -> bool:

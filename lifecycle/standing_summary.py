@@ -50,6 +50,10 @@ class StandingLine:
     problem: str = ""
     link_url: str = ""
     link_text: str = ""
+    help_url: str = ""  # the program's help page (deadlines, fees, extensions)
+    # While the report is being filled in: the total, then each category against its cap or
+    # minimum (rules.progress), as (label, text, done) rows.
+    progress: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 def days_left(today: dt.date, day: dt.date) -> str:
@@ -66,6 +70,32 @@ def _money(amount: Decimal, currency: str) -> str:
 def _points(value: Decimal, program: rules.Program) -> str:
     singular, plural = program.point_names
     return rules.formatting.count(value, singular, plural)
+
+
+def _progress(
+    scored: selectors.ScoredReport, program: rules.Program
+) -> list[tuple[str, str, bool]]:
+    """The dashboard's rows: "Total 17 of 50 points, 33 more needed", "Membership 6",
+    "IPMA-HR National Membership 6 of max 6 (maximum reached)"."""
+    number = rules.format_decimal
+    remaining = scored.result.remaining
+    total = f"{number(scored.total)} of {_points(scored.required, program)}"
+    rows = [
+        ("Total", total + (f", {number(remaining)} more needed" if remaining else ""), scored.met)
+    ]
+    for row in rules.progress(program, scored.result):
+        if row.maximum is not None:
+            text = f"{number(row.counted)} of max {number(row.maximum)}"
+            text += " (maximum reached)" if row.at_cap else ""
+            done = row.at_cap
+        elif row.minimum is not None:
+            text = f"{number(row.counted)} of at least {number(row.minimum)}"
+            text += f", {number(row.still_needed)} more needed" if row.still_needed else ""
+            done = not row.still_needed
+        else:
+            text, done = number(row.counted), False
+        rows.append((("— " if row.level else "") + row.label, text, done))
+    return rows
 
 
 def _next_deadline(d: Deadlines, today: dt.date) -> dt.date | None:
@@ -200,6 +230,7 @@ def _line_for_open(data: _Data, credentials, scored, today) -> StandingLine:
         designations=_designations(credentials),
         program=program.name,
         status=report.get_status_display() if report else "Open",
+        help_url=reverse("rules:help", args=[program.code]),
     )
     submitted = report is not None and report.status not in Report.EDITABLE
     due = _next_deadline(d, today)
@@ -221,8 +252,10 @@ def _line_for_open(data: _Data, credentials, scored, today) -> StandingLine:
             )
         elif scored is not None and scored.met:
             line.next_step = f"Submit your report by {format_date(by)}"
+            line.progress = _progress(scored, program)
         elif scored is not None:
             line.next_step = _enter_more(scored, program, by)
+            line.progress = _progress(scored, program)
         else:
             line.next_step = (
                 f"Open the Recertification Portal and enter your points by {format_date(by)}"
@@ -231,6 +264,7 @@ def _line_for_open(data: _Data, credentials, scored, today) -> StandingLine:
         line.next_step = (
             f"Returned for correction: correct it and submit again by {format_date(by)}"
         )
+        line.progress = _progress(scored, program)
     elif report.status == RS.PAYMENT_DUE:
         invoice = data.invoice_of(report)
         line.next_step = _pay_step(invoice, today) if invoice else "Payment due"
@@ -249,6 +283,7 @@ def _line_for_closed(data: _Data, credential: Credential, today) -> StandingLine
         designations=credential.designation,
         program=program.name,
         status=credential.get_status_display(),
+        help_url=reverse("rules:help", args=[program.code]),
     )
     if credential.status == Credential.Status.LAPSED:
         d = credential_deadlines(credential)

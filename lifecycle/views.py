@@ -1,5 +1,5 @@
 """The member's lifecycle pages under /profile/: certificates (the list, the PDF and the Open Badges
-file; owner only, 404 otherwise), NAMSS extensions and reinstatement.
+file, sharing a current one; owner only, 404 otherwise), NAMSS extensions and reinstatement.
 
 Views are thin: fetch the member's own records, call the lifecycle modules, render or redirect."""
 
@@ -21,7 +21,12 @@ from recertification import selectors
 from recertification import services as recertification_services
 
 from . import documents, paper_form
-from .certificates import certificate_revoked, certificate_verify_url
+from .certificates import (
+    certificate_current,
+    certificate_linkedin_url,
+    certificate_revoked,
+    certificate_verify_url,
+)
 from .extensions import extension_request, extension_terms, extension_withdraw, live_extension
 from .models import Certificate
 from .reinstatement import (
@@ -47,11 +52,22 @@ def certificates(request: HttpRequest) -> HttpResponse:
         .select_related("credential")
         .order_by("-valid_through", "-pk")
     )
+    today = timezone.localdate()
     for item in items:
         item.revoked = certificate_revoked(item)
+        item.expired = not item.revoked and item.valid_through < today
         item.verify_url = certificate_verify_url(item)
+        # Sharing (LinkedIn, the verification link) is offered for a current certificate only.
+        if certificate_current(item, today=today):
+            item.linkedin_url = certificate_linkedin_url(item)
     return render(
-        request, "lifecycle/certificates.html", {"certificates": items, "active": "certificates"}
+        request,
+        "lifecycle/certificates.html",
+        {
+            "certificates": items,
+            "shareable": [item for item in items if hasattr(item, "linkedin_url")],
+            "active": "certificates",
+        },
     )
 
 

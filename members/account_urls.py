@@ -3,13 +3,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import claim, views
 
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
     path("find/", views.find_account, name="find_account"),
+    path("claim/", claim.claim_start, name="claim"),
+    path("claim/link/<str:token>/", claim.claim_link, name="claim_link"),
+    path("claim/account/", claim.claim_account, name="claim_account"),
     path("password/reset/", views.ResetPasswordView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",

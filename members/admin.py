@@ -1,16 +1,18 @@
-"""Admin for the members app's own records: the emails sent (the outbox).
+"""Admin for the members app's own records: the emails sent (the outbox), and the claim requests
+staff decide (members/claim.py).
 
 Members, credentials and the records behind automatic points are worked on in the staff back office
 (backoffice/admin/members.py)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 
 from core.admin_helpers import RecordAdminMixin
 
-from . import emails
-from .models import Notification
+from . import claim, emails
+from .models import ClaimRequest, Notification
 
 
 @admin.register(Notification)
@@ -48,3 +50,118 @@ class NotificationAdmin(RecordAdminMixin, admin.ModelAdmin):
             1 for pk in failed.values_list("pk", flat=True) if emails.deliver(notification_id=pk)
         )
         self.message_user(request, f"{sent} email(s) sent.", messages.SUCCESS)
+
+
+class ClaimDecisionForm(forms.ModelForm):
+    decision = forms.ChoiceField(
+        choices=[
+            (
+                "approve",
+                "Approve: set the typed email on the record and send the set-up link to it",
+            ),
+            ("refuse", "Refuse: the typed address is told we could not link the account"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="For staff: kept with the decision in the history, never sent. Required when "
+        "refusing.",
+    )
+
+    class Meta:
+        model = ClaimRequest
+        fields = ["note"]
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("decision")
+        if decision == "refuse" and not (data.get("note") or "").strip():
+            self.add_error("note", "Say why the request is refused.")
+        if decision == "approve":
+            problem = claim.approval_problem(self.instance)
+            if problem:
+                self.add_error("decision", problem)
+        return data
+
+
+@admin.register(ClaimRequest)
+class ClaimRequestAdmin(admin.ModelAdmin):
+    """Requests to link an account to a record whose email on file is missing or another.
+
+    Staff who may change members decide an open request once; everyone who may see members sees
+    the requests. Decisions go through members.claim, which leaves the audit record.
+    """
+
+    form = ClaimDecisionForm
+    list_display = [
+        "created_at",
+        "member_number",
+        "member",
+        "email",
+        "email_on_file",
+        "status",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = ["status", "created_at"]
+    search_fields = ["email", "last_name", "=member__member_number", "member__last_name"]
+    search_help_text = "Email or last name typed, exact member number, or the record's last name."
+    list_select_related = ["member", "decided_by"]
+    date_hierarchy = "created_at"
+    RECORD = ["member", "member_number", "email_on_file", "email", "last_name", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return super().has_view_permission(request, obj) or request.user.has_perm(
+            "members.view_user"
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        allowed = request.user.has_perm("members.change_user")
+        return allowed and (obj is None or obj.status == ClaimRequest.Status.OPEN)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and self.has_change_permission(request, obj):
+            decision = ["status", "decision", "note"]
+        else:
+            decision = ["status", "decided_by", "decided_at", "note"]
+        return [("Asked", {"fields": self.RECORD}), ("Decision", {"fields": decision})]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and self.has_change_permission(request, obj):
+            return [*self.RECORD, "status"]
+        return [*self.RECORD, "status", "decided_by", "decided_at", "note"]
+
+    @admin.display(description="member number", ordering="member__member_number")
+    def member_number(self, obj: ClaimRequest) -> str:
+        return obj.member.member_number
+
+    @admin.display(description="email on file")
+    def email_on_file(self, obj: ClaimRequest) -> str:
+        return obj.member.email or "(none)"
+
+    def save_model(self, request, obj, form, change):
+        note = form.cleaned_data.get("note", "")
+        try:
+            if form.cleaned_data["decision"] == "approve":
+                claim.claim_request_approve(claim_request=obj, actor=request.user, note=note)
+                self.message_user(
+                    request,
+                    f"Approved: {obj.email} is now the record's email, and the set-up link "
+                    "has been sent there.",
+                    messages.SUCCESS,
+                )
+            else:
+                claim.claim_request_refuse(claim_request=obj, actor=request.user, note=note)
+                self.message_user(request, "Refused.", messages.SUCCESS)
+        except claim.ClaimError as error:
+            self.message_user(request, str(error), messages.ERROR)

@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
@@ -6,6 +8,8 @@ from recertification.rules import get_program
 
 from .models import Credential
 
+logger = logging.getLogger(__name__)
+
 
 def _menu_offers(user) -> dict:
     """Whether the member's programs offer extensions, and whether the Reinstatement page has
@@ -13,19 +17,44 @@ def _menu_offers(user) -> dict:
     page holds the paper report route). One query; a credential of an unknown program is skipped,
     never an error on every page."""
     if not getattr(user, "is_authenticated", False):
-        return {"extensions": False, "reinstatement": False}
-    rows = set(Credential.objects.filter(holder=user).values_list("program", "status"))
-    declarations = []
-    for code in {program for program, _status in rows}:
+        return {"extensions": False, "reinstatement": False, "needs_attention": []}
+    rows = list(
+        Credential.all_objects.filter(holder=user).values_list(
+            "pk", "program", "designation", "status"
+        )
+    )
+    declarations = {}
+    needs_attention = []
+    unreadable = set()
+    for pk, code, designation, _status in rows:
         try:
-            declarations.append(get_program(code))
+            declaration = declarations.get(code) or get_program(code)
         except (LookupError, ValueError):
+            declaration = None
+        if declaration is None or designation not in declaration.credentials:
+            needs_attention.append(designation or code)
+            unreadable.add(pk)
+            logger.error(
+                "credential %s of member %s cannot be read: program %r, designation %r",
+                pk, user.pk, code, designation,
+            )  # fmt: skip
             continue
-    lapsed = any(status == Credential.Status.LAPSED for _program, status in rows)
+        declarations[code] = declaration
+    lapsed = any(
+        status == Credential.Status.LAPSED for pk, *_rest, status in rows if pk not in unreadable
+    )
     return {
-        "extensions": any(p.offers_extensions for p in declarations),
-        "reinstatement": lapsed or any(p.offers_reinstatement for p in declarations),
+        "extensions": any(p.offers_extensions for p in declarations.values()),
+        "reinstatement": lapsed or any(p.offers_reinstatement for p in declarations.values()),
+        # Designations of records the portal cannot read (base.html tells the member).
+        "needs_attention": needs_attention,
     }
+
+
+def _email_unverified(user) -> bool:
+    """The signed-in member has not opened the link that verifies their address (no query: the
+    account is loaded already)."""
+    return bool(getattr(user, "is_authenticated", False) and user.email_verified_at is None)
 
 
 def portal(request):
@@ -37,4 +66,6 @@ def portal(request):
         "SITE_URL": site.site_url(),
         # Read only by the profile menu (member pages), so other pages run no query for it.
         "menu_offers": SimpleLazyObject(lambda: _menu_offers(user)),
+        # The "Confirm your email address" banner of member pages and Home.
+        "email_unverified": SimpleLazyObject(lambda: _email_unverified(user)),
     }

@@ -14,6 +14,12 @@ function named there: the payment's transaction then holds its row locks for one
 template and PDF rendering, and a retry makes the same email again. An SMTP failure never reaches
 the caller: the change that sent the email has committed already, and the row waits for
 `retry_emails`.
+
+A member whose address is not verified yet (self sign-up, until the link is opened) gets no
+notice: `queue` records it "held", and `release_held` sends what waited once the address is
+verified. The emails about the address itself (ACCOUNT_KINDS: the verification link, an email
+change's link and the notices to the old address) are never held; nor are the password-reset and
+find-my-account emails, which are sent by members.views, not through this outbox.
 """
 
 from __future__ import annotations
@@ -45,6 +51,16 @@ STALE_PENDING = dt.timedelta(minutes=30)
 # than a send takes (the SMTP connection gives up after EMAIL_TIMEOUT, 20 s by default), so a row
 # that is being sent right now is never claimed a second time.
 STALE_SENDING = dt.timedelta(minutes=15)
+
+# Emails about the account's address: sent whether or not the address is verified.
+ACCOUNT_KINDS = frozenset(
+    {
+        Notification.Kind.EMAIL_VERIFY,
+        Notification.Kind.EMAIL_CHANGE_CONFIRM,
+        Notification.Kind.EMAIL_CHANGE_NOTICE,
+        Notification.Kind.EMAIL_CHANGED,
+    }
+)
 
 
 def _abandoned(now: dt.datetime) -> Q:
@@ -113,7 +129,8 @@ def queue(
     """Record the email under `key` and send it after commit; None when the key is recorded already.
 
     `message` is (subject, text, html) already rendered; without it the email is rendered from
-    templates/emails/<kind>* with `context`.
+    templates/emails/<kind>* with `context`. A notice to a member whose address is not verified
+    is recorded "held" and sent by `release_held` once it is.
     """
     if kind not in Notification.Kind.values:
         # The admin's sent-email log names and filters rows by kind: a new kind goes into
@@ -126,6 +143,7 @@ def queue(
     else:
         subject, text, html = message
         subject = " ".join(subject.split())[:300]
+    held = kind not in ACCOUNT_KINDS and member.email_verified_at is None
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
@@ -138,11 +156,26 @@ def queue(
                 subject=subject,
                 body_text=text,
                 body_html=html,
+                status=Notification.Status.HELD if held else Notification.Status.PENDING,
             )
     except IntegrityError:
         return None  # a concurrent run recorded it first; that run sends it
-    transaction.on_commit(partial(deliver, notification_id=notification.pk))
+    if not held:
+        transaction.on_commit(partial(deliver, notification_id=notification.pk))
     return notification
+
+
+def release_held(member: User) -> int:
+    """Send the notices held for `member` while the address was unverified, to the address as it
+    is now (verified); called inside the transaction that verifies it, sent after commit."""
+    held = Notification.objects.filter(member=member, status=Notification.Status.HELD)
+    ids = list(held.order_by("created_at", "pk").values_list("pk", flat=True))
+    Notification.objects.filter(pk__in=ids).update(
+        status=Notification.Status.PENDING, to_email=member.email
+    )
+    for pk in ids:
+        transaction.on_commit(partial(deliver, notification_id=pk))
+    return len(ids)
 
 
 def deliver(*, notification_id: int) -> bool:

@@ -24,10 +24,10 @@ class SignInForm(AuthenticationForm):
     }
 
 
-class SignUpForm(forms.ModelForm):
-    """The seed's "Create New User Account" form."""
+class NewPasswordForm(forms.Form):
+    """A new password typed twice: the two must match and pass Django's validators, checked
+    against the account being saved (`self.instance` of a model form: its names and email)."""
 
-    confirm_email = forms.EmailField(label="Confirm email")
     password1 = forms.CharField(
         label="Create password",
         strip=False,
@@ -39,6 +39,28 @@ class SignUpForm(forms.ModelForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords do not match.")
+        return data
+
+    def _post_clean(self):
+        super()._post_clean()  # a model form puts the typed names on the instance first
+        password = self.cleaned_data.get("password2")
+        if password and not self.has_error("password2"):
+            try:
+                password_validation.validate_password(password, getattr(self, "instance", None))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+
+
+class SignUpForm(NewPasswordForm, forms.ModelForm):
+    """The seed's "Create New User Account" form."""
+
+    confirm_email = forms.EmailField(label="Confirm email")
 
     class Meta:
         model = User
@@ -74,23 +96,13 @@ class SignUpForm(forms.ModelForm):
         email, confirm = data.get("email"), data.get("confirm_email")
         if email and confirm and email.lower() != confirm.strip().lower():
             self.add_error("confirm_email", "The two email addresses do not match.")
-        p1, p2 = data.get("password1"), data.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords do not match.")
         return data
-
-    def _post_clean(self):
-        super()._post_clean()
-        password = self.cleaned_data.get("password2")
-        if password and not self.has_error("password2"):
-            try:
-                password_validation.validate_password(password, self.instance)
-            except forms.ValidationError as error:
-                self.add_error("password1", error)
 
     def save(self, commit: bool = True) -> User:
         user = super().save(commit=False)
         user.username = unique_username_for(user.email)
+        # Verified when the member opens the link sent to it (members.verification).
+        user.email_verified_at = None
         user.set_password(self.cleaned_data["password1"])
         if commit:
             user.save()
@@ -107,7 +119,11 @@ def unique_username_for(email: str) -> str:
 
 
 class ProfileForm(forms.ModelForm):
-    """Name spelling, address, phone and email; a new email needs the current password."""
+    """Name spelling, address, phone and email; a new email needs the current password.
+
+    A new email is not saved here: `new_email` holds it, and the view asks for it to be confirmed
+    (members.verification.email_change_request); the account keeps its address until then.
+    """
 
     current_password = forms.CharField(
         label="Current password (needed to change your email)",
@@ -138,6 +154,7 @@ class ProfileForm(forms.ModelForm):
         self.fields["last_name"].required = True
         self.fields["email"].required = True
         self._original_email = self.instance.email
+        self.new_email = ""
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
@@ -164,6 +181,16 @@ class ProfileForm(forms.ModelForm):
                     "current_password", "Enter your current password to change your email address."
                 )
         return data
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        email = self.cleaned_data["email"]
+        if email.lower() != (self._original_email or "").lower():
+            self.new_email = email
+            user.email = self._original_email  # applied when the link sent to it is opened
+        if commit:
+            user.save()
+        return user
 
 
 class ChangeUsernameForm(forms.ModelForm):

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import IntegrityError, models, router, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from recertification.rules import Program, get_program, programs
 
@@ -54,6 +55,15 @@ class User(AbstractUser):
     state = models.CharField("state/province", max_length=100, blank=True)
     postal_code = models.CharField("postal code", max_length=20, blank=True)
     country = models.CharField(max_length=100, blank=True, default="United States")
+    # When the member proved the address receives our email (a link opened). Accounts staff
+    # create (the admin, the demo loader) are verified when made; self sign-up clears it until
+    # the member opens the link, and emails to an unverified address wait (members.emails).
+    email_verified_at = models.DateTimeField(
+        "email verified", null=True, blank=True, default=timezone.now
+    )
+    # A new address the member asked for, applied only when the link sent to it is opened.
+    pending_email = models.EmailField("new email awaiting confirmation", blank=True)
+    pending_email_requested_at = models.DateTimeField("new email requested", null=True, blank=True)
 
     objects = MemberManager()
 
@@ -102,6 +112,10 @@ class User(AbstractUser):
         )
 
     @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
 
@@ -113,6 +127,35 @@ class User(AbstractUser):
             if part
         )
         return [line for line in [self.street, locality.strip(" ,"), self.country] if line]
+
+
+def readable_credentials() -> models.Q:
+    """Credentials whose program the portal knows and whose designation belongs to it.
+
+    A record outside this (a damaged import, a program retired from the code, a designation of
+    another program) cannot be scored or shown; member pages leave it out and say that a record
+    needs staff attention, and staff find it in the admin under "Needs attention".
+    """
+    known = models.Q(pk__in=[])
+    for program in programs():
+        known |= models.Q(program=program.code, designation__in=list(program.credentials))
+    return known
+
+
+class CredentialQuerySet(models.QuerySet):
+    def readable(self) -> CredentialQuerySet:
+        return self.filter(readable_credentials())
+
+    def unreadable(self) -> CredentialQuerySet:
+        return self.exclude(readable_credentials())
+
+
+class ReadableCredentialManager(models.Manager.from_queryset(CredentialQuerySet)):
+    """The default manager: readable credentials only, so that no member page, report or job
+    meets a record it cannot score. `Credential.all_objects` sees every row (the admin)."""
+
+    def get_queryset(self) -> CredentialQuerySet:
+        return super().get_queryset().readable()
 
 
 class Credential(models.Model):
@@ -141,6 +184,9 @@ class Credential(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReadableCredentialManager()
+    all_objects = CredentialQuerySet.as_manager()
 
     class Meta:
         ordering = ["holder_id", "program", "designation"]
@@ -267,12 +313,22 @@ class Notification(models.Model):
         REPORT_RETURNED = "report_returned", "Recertification report returned"
         AUDIT_SELECTED = "audit_selected", "Report selected for audit"
         PAYMENT_RECEIPT = "payment_receipt", "Payment receipt"
+        # Submission (report and its invoice in one) and invoices issued later (payments).
+        REPORT_SUBMITTED = "report_submitted", "Recertification report received"
+        INVOICE_ISSUED = "invoice_issued", "Invoice issued"
+        # The account's address (members.verification): never held.
+        EMAIL_VERIFY = "email_verify", "Confirm your email address"
+        EMAIL_CHANGE_CONFIRM = "email_change_confirm", "Confirm a new email address"
+        EMAIL_CHANGE_NOTICE = "email_change_notice", "Email change requested (old address)"
+        EMAIL_CHANGED = "email_changed", "Email address changed (old address)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # Recorded for a member whose address is not verified yet; sent once it is.
+        HELD = "held", "Held: waiting for a verified address"
 
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -304,3 +360,41 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to_email}"
+
+
+class ClaimRequest(models.Model):
+    """A request to link an account to a certification record that staff decide (members.claim).
+
+    Made when the details typed match a record nobody has signed in to, but the record has no
+    email on file or the email typed is another one. Approving sets the typed email on the record
+    and sends the set-up link there; refusing keeps a note for staff.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+
+    member = models.ForeignKey(User, on_delete=models.PROTECT, related_name="claim_requests")
+    email = models.EmailField("email typed")
+    last_name = models.CharField("last name typed", max_length=150)
+    created_at = models.DateTimeField("asked", auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open") | models.Q(decided_at__isnull=False),
+                name="claim_request_decided_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member.member_number}: {self.email}"

@@ -13,12 +13,13 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse_lazy
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core import site
 
-from . import forms, ratelimit, selectors
+from . import forms, ratelimit, selectors, verification
 from .models import MemberNumberUnavailable, User
 
 logger = logging.getLogger(__name__)
@@ -96,9 +97,11 @@ def signup(request):
             )
             return render(request, "registration/signup.html", {"form": form})
         login(request, user, backend="members.backends.UsernameOrEmailBackend")
+        verification.verification_send(user=user)
         messages.success(
             request,
-            f"Welcome, {user.first_name}. Your username is “{user.username}”; you can also sign in with your email.",
+            f"Welcome, {user.first_name}. Your username is “{user.username}”; you can also sign in with your email. "
+            f"We have sent a link to {user.email}: open it to confirm your email address.",
         )
         return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
@@ -140,10 +143,128 @@ def find_account(request):
 def profile(request):
     form = forms.ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Your profile has been saved.")
+        with transaction.atomic():
+            user = form.save()
+            if form.new_email:
+                verification.email_change_request(user=user, new_email=form.new_email)
+        if form.new_email:
+            messages.success(
+                request,
+                f"Your profile has been saved. We have sent a link to {form.new_email}: your email "
+                f"address changes when you open it. Until then we keep writing to {user.email}.",
+            )
+        else:
+            messages.success(request, "Your profile has been saved.")
         return redirect("members:profile")
     return render(request, "members/profile.html", {"form": form, "active": "profile"})
+
+
+def _email_link_allowed(request, scope: str) -> bool:
+    """At most ACCOUNT_EMAIL_RATE_LIMIT links an hour per account for each kind of link."""
+    return ratelimit.hit(scope, str(request.user.pk), limit=settings.ACCOUNT_EMAIL_RATE_LIMIT)
+
+
+TOO_MANY_LINKS = (
+    "We sent the link a few times already. Please check your inbox and spam folder, "
+    "and try again in an hour."
+)
+
+
+@login_required
+@require_POST
+def email_verify_resend(request):
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("home")
+    if request.user.email_verified_at is not None:
+        messages.info(request, "Your email address is confirmed already.")
+    elif not _email_link_allowed(request, "verify-link"):
+        messages.warning(request, TOO_MANY_LINKS)
+    else:
+        verification.verification_send(user=request.user)
+        messages.success(
+            request,
+            f"We have sent a new link to {request.user.email}. "
+            f"It works for {verification.LINK_MAX_AGE.days} days.",
+        )
+    return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_verify(request, token: str):
+    """The link from the verification email: a page with one button (a GET changes nothing, so
+    a mail scanner that opens links does not verify the address)."""
+    if request.method == "POST":
+        try:
+            verification.email_verify(user=request.user, token=token)
+        except verification.LinkRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("members:profile")
+        messages.success(
+            request, f"Thank you: your email address {request.user.email} is confirmed."
+        )
+        return redirect("home")
+    context = {
+        "title": "Confirm your email address",
+        "address": request.user.email,
+        "button": "Confirm my email address",
+        "active": "profile",
+    }
+    return render(request, "members/email_confirm.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change_confirm(request, token: str):
+    """The link sent to a new address: a page with one button that applies the change."""
+    if request.method == "POST":
+        try:
+            new_email = verification.email_change_confirm(user=request.user, token=token)
+        except verification.LinkRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("members:profile")
+        messages.success(request, f"Your email address is now {new_email}.")
+        return redirect("members:profile")
+    if not request.user.pending_email:
+        messages.info(
+            request,
+            f"There is no email change waiting for confirmation. Your email address is "
+            f"{request.user.email}.",
+        )
+        return redirect("members:profile")
+    context = {
+        "title": "Confirm your new email address",
+        "address": request.user.pending_email,
+        "button": "Use this email address",
+        "active": "profile",
+    }
+    return render(request, "members/email_confirm.html", context)
+
+
+@login_required
+@require_POST
+def email_change_resend(request):
+    if not request.user.pending_email:
+        messages.info(request, "There is no email change waiting for confirmation.")
+    elif not _email_link_allowed(request, "change-link"):
+        messages.warning(request, TOO_MANY_LINKS)
+    else:
+        verification.email_change_resend(user=request.user)
+        messages.success(request, f"We have sent the link again to {request.user.pending_email}.")
+    return redirect("members:profile")
+
+
+@login_required
+@require_POST
+def email_change_cancel(request):
+    if verification.email_change_cancel(user=request.user):
+        messages.success(
+            request, f"The email change is cancelled. Your email address is {request.user.email}."
+        )
+    return redirect("members:profile")
 
 
 @login_required

@@ -4,6 +4,11 @@ extension, and corrected only by a cancelling invoice, never edited or deleted.
 Each public function is keyword-only and one transaction; the report row is locked, so a second
 submission returns the first invoice. Lock order, always: report, invoice, payment, invoice counter.
 Money is `Decimal` throughout.
+
+Every invoice issued is emailed to the member ("invoice issued"), in the issuing transaction, except
+a cancelling invoice (a correction), an invoice with nothing to pay, the replacement a check short
+of the late fee is paid with at once (its receipt tells the member), and the invoice of a
+submission, which the submission's own email covers (payments.receivers).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from recertification.fees import program_fees
 from recertification.models import Report
 from recertification.services import report_mark_paid
 
+from .emails import queue_invoice_issued
 from .models import Invoice, InvoiceCounter, InvoiceLine
 from .signals import deadline_extended
 
@@ -100,6 +106,7 @@ def create_invoice(
     cancels: Invoice | None = None,
     reason: str = "",
     actor=None,
+    notify: bool = True,
 ) -> Invoice:
     if not lines:
         raise PaymentError("An invoice needs at least one line.")
@@ -132,6 +139,8 @@ def create_invoice(
     )
     _create_lines(invoice, lines)
     _log_issued(invoice, member=member, actor=actor)
+    if notify and kind != Invoice.Kind.CORRECTION and total > ZERO:
+        queue_invoice_issued(invoice)
     return invoice
 
 
@@ -257,7 +266,8 @@ def _lock_report(report: Report) -> Report:
     return Report.objects.select_for_update(of=("self",)).select_related("member").get(pk=report.pk)
 
 
-def _live_recertification_invoice(report: Report) -> Invoice | None:
+def live_recertification_invoice(report: Report) -> Invoice | None:
+    """The report's recertification (or reinstatement) invoice that is not cancelled, if any."""
     return (
         Invoice.objects.filter(report=report, kind__in=LIVE_RECERTIFICATION_KINDS)
         .exclude(status=Invoice.Status.CANCELLED)
@@ -266,15 +276,18 @@ def _live_recertification_invoice(report: Report) -> Invoice | None:
 
 
 @transaction.atomic
-def invoice_issue(*, report: Report, actor=None, today: dt.date | None = None) -> Invoice:
+def invoice_issue(
+    *, report: Report, actor=None, today: dt.date | None = None, notify: bool = True
+) -> Invoice:
     """Issue the invoice for a submitted report, or return the one it already has.
 
     Either way the report ends up where its invoice says: payment due while the invoice is open,
     on to review once it is paid (a report returned for correction and submitted again keeps
-    its paid invoice and goes straight back to review).
+    its paid invoice and goes straight back to review). A new invoice is emailed to the member
+    unless `notify` is False (at submission, whose email names the invoice).
     """
     report = _lock_report(report)
-    invoice = _live_recertification_invoice(report)
+    invoice = live_recertification_invoice(report)
     if invoice is None:
         if report.status not in (Report.Status.SUBMITTED, Report.Status.PAYMENT_DUE):
             raise PaymentError("Only a submitted report can be invoiced.")
@@ -282,7 +295,12 @@ def invoice_issue(*, report: Report, actor=None, today: dt.date | None = None) -
         submitted_on = timezone.localdate(report.submitted_at) if report.submitted_at else issued_on
         terms = _recertification_terms(report, issued_on=issued_on, submitted_on=submitted_on)
         invoice = create_invoice(
-            member=report.member, report=report, issued_on=issued_on, actor=actor, **terms
+            member=report.member,
+            report=report,
+            issued_on=issued_on,
+            actor=actor,
+            notify=notify,
+            **terms,
         )
     if invoice.status == Invoice.Status.PAID:
         # Nothing (more) to pay, e.g. a fee set to zero: the report goes on to review.
@@ -314,7 +332,7 @@ def invoice_issue_paper_report(
     The report's status does not change: it is not submitted until staff record it.
     """
     report = _lock_report(report)
-    invoice = _live_recertification_invoice(report)
+    invoice = live_recertification_invoice(report)
     if invoice is not None:
         return invoice
     if not report.is_editable:
@@ -402,7 +420,11 @@ def issue_correction(*, invoice: Invoice, actor, reason: str) -> Invoice:
 
 
 def reissue_without(*, invoice: Invoice, fee_code: str, actor, reason: str) -> Invoice:
-    """Cancel `invoice` (locked) and issue its replacement without the lines of one fee."""
+    """Cancel `invoice` (locked) and issue its replacement without the lines of one fee.
+
+    Not emailed: the replacement is issued to be paid at once by the check that was short of the
+    fee, and the receipt names it.
+    """
     kept = [
         Line(line.fee_code, line.description, line.unit_price, line.quantity)
         for line in invoice.lines.all()
@@ -422,4 +444,5 @@ def reissue_without(*, invoice: Invoice, fee_code: str, actor, reason: str) -> I
         on_time_until=invoice.on_time_until,
         reason=reason,
         actor=actor,
+        notify=False,
     )

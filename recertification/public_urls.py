@@ -7,4 +7,5 @@ app_name = "rules"
 urlpatterns = [
     path("", views.rules_index, name="index"),
     path("<slug:program>/", views.rules_reference, name="program"),
+    path("<slug:program>/help/", views.rules_help, name="help"),
 ]

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from . import help as program_help
 from . import pages, rules, selectors, services
-from .fees import fees_as_set
 from .forms import EntryForm, SubmissionForm, group_for_kind
 from .models import EntryFile
 from .transcript import render_transcript
@@ -41,14 +41,16 @@ def rules_index(request):
     return render(request, "recertification/rules_index.html", {"programs": rules.programs()})
 
 
-def rules_reference(request, program: str):
+def _program_or_404(code: str) -> rules.Program:
     try:
-        declaration = rules.get_program(program)
+        return rules.get_program(code)
     except (KeyError, ValueError):
         raise Http404("No such program") from None
+
+
+def rules_reference(request, program: str):
+    declaration = _program_or_404(program)
     year = timezone.localdate().year
-    # A public page view writes nothing: the fees as staff set them, else the defaults.
-    staff_set = fees_as_set({declaration.code})[declaration.code].by_code()
     return render(
         request,
         "recertification/rules_reference.html",
@@ -56,15 +58,26 @@ def rules_reference(request, program: str):
             "program": declaration,
             "programs": rules.programs(),
             "renewal_year": year,
-            # The calendar of the current renewal year, in date order.
-            "calendar": sorted(
-                ((d.on(year), d.label) for d in declaration.deadlines), key=lambda day: day[0]
+            "calendar": program_help.renewal_calendar(declaration, year),
+            "fees": program_help.fee_list(declaration, program_help.staff_fees(declaration)),
+        },
+    )
+
+
+def rules_help(request, program: str):
+    """The program's questions and answers, from the same declaration and fees as its rules page."""
+    declaration = _program_or_404(program)
+    year = timezone.localdate().year
+    return render(
+        request,
+        "recertification/help.html",
+        {
+            "program": declaration,
+            "programs": rules.programs(),
+            "renewal_year": year,
+            "topics": program_help.help_topics(
+                declaration, year=year, fees=program_help.staff_fees(declaration)
             ),
-            # The program's fees at the amounts staff set.
-            "fees": [
-                (fee.label, rules.format_money(staff_set.get(fee.code, fee.amount), fee.currency))
-                for fee in declaration.fees
-            ],
         },
     )
 

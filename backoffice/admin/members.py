@@ -39,6 +39,10 @@ class CredentialInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     model = Credential
     extra = 0
+
+    def get_queryset(self, request):
+        return Credential.all_objects.select_related("holder")
+
     fields = [
         "program",
         "designation",
@@ -51,6 +55,22 @@ class CredentialInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
     can_delete = False
     show_change_link = True
+
+
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    """Records the portal cannot read (a program it does not know, or a designation of another
+    program): member pages leave them out until staff correct them here."""
+
+    title = "record"
+    parameter_name = "record"
+
+    def lookups(self, request, model_admin):
+        return [("attention", "Needs attention")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "attention":
+            return queryset.unreadable()
+        return queryset
 
 
 class CredentialExistsFilter(admin.SimpleListFilter):
@@ -131,6 +151,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
                     "email",
                     "first_name",
                     "last_name",
+                    "usable_password",
                     "password1",
                     "password2",
                 ),
@@ -160,7 +181,13 @@ class CredentialAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "cycle_end",
         "renewed_on",
     ]
-    list_filter = ["status", "program", "designation", ("cycle_end", admin.DateFieldListFilter)]
+    list_filter = [
+        NeedsAttentionFilter,
+        "status",
+        "program",
+        "designation",
+        ("cycle_end", admin.DateFieldListFilter),
+    ]
     search_fields = [
         "holder__first_name",
         "holder__last_name",
@@ -191,6 +218,12 @@ class CredentialAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # reports and history refer to credentials; set the status instead
+
+    def get_queryset(self, request):
+        # Every record, the ones member pages cannot read included: staff correct them here.
+        queryset = Credential.all_objects.all()
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
 
     @admin.display(description="member number", ordering="holder__member_number")
     def member_number(self, credential: Credential) -> str:

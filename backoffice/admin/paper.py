@@ -23,6 +23,8 @@ from recertification import rules
 from ..paper import (
     CheckReceived,
     PaperEntry,
+    invoice_settled_note,
+    paper_cycle_invoice,
     paper_cycle_report,
     paper_fees,
     paper_report_blocker,
@@ -185,8 +187,15 @@ def paper_report_view(model_admin, request: HttpRequest, credential: Credential)
     """Record a lapsed credential's paper report: entries, scan, check; Preview shows the total."""
     program = rules.get_program(credential.program)
     blocker = paper_report_blocker(credential)
-    can_pay = request.user.has_perm("payments.add_payment")
+    online_invoice = paper_cycle_invoice(credential)
     data = request.POST.copy() if request.method == "POST" else None
+    # The check fields are offered while there is something to pay. A check posted against an
+    # invoice the member paid meanwhile is refused by the service, with the reason on the form.
+    can_pay = request.user.has_perm("payments.add_payment") and (
+        online_invoice is None
+        or online_invoice.is_open
+        or any((data or {}).get(name) for name in PaperReportForm.PAYMENT[:3])
+    )
     if data is not None and "_more" in data:
         try:
             total = max(int(data.get("entries-TOTAL_FORMS") or 0), 0)
@@ -227,5 +236,13 @@ def paper_report_view(model_admin, request: HttpRequest, credential: Credential)
             "currency": currency,
             "can_pay": can_pay,
             "existing_report": paper_cycle_report(credential),
+            "online_invoice": online_invoice,
+            "online_invoice_note": (
+                invoice_settled_note(online_invoice)
+                if online_invoice is not None and not online_invoice.is_open
+                else ""
+            ),
+            "may_record_payments": request.user.has_perm("payments.add_payment"),
+            "automatic_points_from_records": any(kind.auto_from for kind in program.kinds),
         },
     )

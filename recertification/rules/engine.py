@@ -592,3 +592,66 @@ def _shortfalls(
                 )
             )
     return shortfalls, minimum_results
+
+
+# --------------------------------------------------------------------------------------------
+# Progress: where a report stands per category, for the member's dashboard
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One row of a report's progress: what counted under a label, against its cap or minimum.
+
+    `level` 0 is a category (or a program minimum such as approved credits), 1 a kind inside
+    its category with a cap over the whole cycle ("IPMA-HR National Membership 6 of max 6").
+    """
+
+    label: str
+    counted: Decimal
+    maximum: Decimal | None = None
+    minimum: Decimal | None = None
+    level: int = 0
+
+    @property
+    def still_needed(self) -> Decimal:
+        """How much more the minimum asks for (0 without one, or once met)."""
+        if self.minimum is None:
+            return Decimal(0)
+        return max(self.minimum - self.counted, Decimal(0))
+
+    @property
+    def at_cap(self) -> bool:
+        """True when the cap is reached: more of this counts nothing."""
+        return self.maximum is not None and self.counted >= self.maximum
+
+
+def progress(program: str | Program, result: Result) -> list[Progress]:
+    """The report's progress per category, in the program's order: each category with points or
+    with a cap or minimum of its own, the kinds under it that have a whole-cycle cap and count
+    something, then the program's other minimums (e.g. NAMSS-approved credits)."""
+    program = get_program(program)
+    by_kind: dict[str, Decimal] = {}
+    for line in result.lines:
+        by_kind[line.kind] = by_kind.get(line.kind, Decimal(0)) + line.counted
+    rows: list[Progress] = []
+    category_minimum_labels = set()
+    for category in program.categories:
+        counted = result.by_category.get(category.code, Decimal(0))
+        kinds = []
+        for kind in program.kinds_in(category.code):
+            whole_cycle = [cap.limit for cap in kind.rules[-1].caps if not cap.per]
+            if whole_cycle and by_kind.get(kind.code, Decimal(0)) > 0:
+                kinds.append(
+                    Progress(kind.label, by_kind[kind.code], maximum=min(whole_cycle), level=1)
+                )
+        if counted == 0 and category.maximum is None and category.minimum is None:
+            continue
+        rows.append(Progress(category.label, counted, category.maximum, category.minimum))
+        rows.extend(kinds)
+        if category.minimum is not None:
+            category_minimum_labels.add(category.label)
+    for minimum in result.minimums:
+        if not any(minimum.label.startswith(label) for label in category_minimum_labels):
+            rows.append(Progress(minimum.label, minimum.counted, minimum=minimum.required))
+    return rows

@@ -225,10 +225,16 @@ def capture(url: str, state: dict, only: set[str] | None) -> list[Path]:
         page = context.new_page()
 
         sign_in(page, url, "ipma.member")
+        page.goto(f"{url}/")
+        shot(page, "home", max_height=1400)
         page.goto(f"{url}/recertification/")
         shot(page, "portal", max_height=1700)
         page.goto(f"{url}/recertification/summary/")
         shot(page, "detailed-summary")
+
+        sign_in(page, url, "namss.member")
+        page.goto(f"{url}/")
+        shot(page, "home-namss-dual", max_height=1400)
 
         sign_in(page, url, "ihmm.member")
         page.goto(f"{url}/recertification/submit/")
@@ -257,6 +263,8 @@ def capture(url: str, state: dict, only: set[str] | None) -> list[Path]:
         sign_in(mobile, url, "ipma.member")
         mobile.goto(f"{url}/recertification/")
         shot(mobile, "portal-phone", full_page=False)
+        mobile.goto(f"{url}/")
+        shot(mobile, "home-phone", full_page=False)
         browser.close()
     return written
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -161,7 +162,8 @@ def test_a_credential_whose_program_is_unknown_shows_a_plain_message(client, mem
     odd = CredentialFactory(holder=UserFactory(), program="ihmm", designation="CHMM")
     Credential.objects.filter(pk=odd.pk).update(holder=member, program="retired")
     text = page(client, member, "/", NOV_30)
-    assert "We cannot work out the dates of this certification" in text
+    # Left out of Where you stand (members.models.readable_credentials); the page says why.
+    assert "(CHMM) needs attention from staff" in text
     assert "Submit by 12/01/2026 — 1 day left" in text  # the other line still shows
 
 
@@ -188,3 +190,20 @@ def test_one_query_budget_whatever_the_number_of_entries(member, namss_dual):
     for _ in range(30):
         namss_credits(namss_dual, credits="0.25", files=False)
     assert count() == few
+
+
+@pytest.mark.parametrize("url", ["/", "/recertification/"])
+def test_the_dashboard_shows_the_total_and_the_approved_minimum_still_needed(
+    client, member, namss_dual, url
+):
+    text = " ".join(re.sub(r"<[^>]+>", " ", page(client, member, url, NOV_30)).split())
+    assert "Total 27.5 of 45 credits, 17.5 more needed" in text
+    assert "15 of at least 25, 10 more needed" in text
+
+
+def test_a_submitted_report_shows_no_category_rows(client, member, namss_dual):
+    Report.objects.filter(pk=namss_dual.pk).update(
+        status=Report.Status.IN_REVIEW, submitted_at=noon(NOV_30)
+    )
+    text = page(client, member, "/", NOV_30)
+    assert "what counts so far" not in text

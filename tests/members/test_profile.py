@@ -47,11 +47,12 @@ def test_changing_the_email_asks_for_the_password(member_client, member):
     assert member.email == "pat@example.org"
 
 
-def test_changing_the_email_with_the_password_works(member_client, member, password):
+def test_changing_the_email_with_the_password_waits_for_the_link(member_client, member, password):
     data = profile_data(member, email="new@example.org", current_password=password)
     assert member_client.post(reverse("members:profile"), data).status_code == 302
     member.refresh_from_db()
-    assert member.email == "new@example.org"
+    # Applied when the link sent to the new address is opened (tests/members/test_email_notices.py).
+    assert (member.email, member.pending_email) == ("pat@example.org", "new@example.org")
 
 
 def test_the_email_cannot_be_taken_from_another_member(

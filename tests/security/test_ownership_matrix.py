@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from core.models import AuditLog
 from lifecycle.models import ExtensionRequest
-from members.models import CommitteeRecord, MembershipRecord, Notification
+from members.models import ClaimRequest, CommitteeRecord, MembershipRecord, Notification
 from payments.models import CheckAddress, Payment, StripeCustomer, StripeEvent
 from recertification.models import AuditDecision, Entry, EntryFile, ProgramSettings
 
@@ -96,7 +96,29 @@ MEMBER_MATRIX: dict[str, Owned | Public] = {
         lambda w: ["MQ", "bad-token"],
         200,  # "This link is not valid"
     ),
+    "claim_link": Public(
+        "the emailed link is the capability: a signed, expiring token for one record nobody has "
+        "signed in to, bound to its state so that it works once",
+        lambda w: ["bad-token"],
+        200,  # "This link no longer works"
+    ),
+    # Signed-in links: the token is bound to the account and the address it was sent for; another
+    # member's session gets "not valid", and a visitor is sent to sign in first.
+    "members:email_verify": Public(
+        "the emailed link is the capability, bound to one account and one address; sign-in needed",
+        lambda w: ["bad-token"],
+        302,
+    ),
+    "members:email_change_confirm": Public(
+        "the emailed link is the capability, bound to one account and its pending address; "
+        "sign-in needed",
+        lambda w: ["bad-token"],
+        302,
+    ),
     "rules:program": Public("the published rules of a program", lambda w: ["ipma-hr"], 200),
+    "rules:help": Public(
+        "the help page of a program, answers from its declaration", lambda w: ["ipma-hr"], 200
+    ),
     "verify:status_list": Public(
         "the public W3C revocation list of badges (bits only, no names)", lambda w: [1], 200
     ),
@@ -210,6 +232,9 @@ MODEL_OBJECTS: dict[str, Callable[[dict], object]] = {
         credits_documented=Decimal(1),
         credits_needed=Decimal(1),
     ),  # fmt: skip
+    "members.claimrequest": lambda w: ClaimRequest.objects.create(
+        member=w["entry"].member, email="claim@example.org", last_name="Member"
+    ),
     "members.user": lambda w: w["entry"].member,
     "members.credential": lambda w: w["credential"],
     "members.membershiprecord": lambda w: MembershipRecord.objects.create(

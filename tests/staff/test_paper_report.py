@@ -337,3 +337,59 @@ def test_an_unpaid_invoice_issued_ahead_is_the_one_staff_s_check_pays(administra
     invoice.refresh_from_db()
     assert invoice.status == "paid" and invoice.report == report
     assert report.status in (S.IN_REVIEW, S.AUDIT)
+
+
+def _member_asks_for_the_invoice(credential):
+    client = Client()
+    client.force_login(credential.holder)
+    client.post(f"/profile/reinstatement/{credential.pk}/invoice/")
+
+
+def test_staff_see_that_the_member_paid_the_paper_report_online(administrator_client, finance):
+    from payments.checks import payment_record_check
+    from payments.models import Invoice
+
+    credential = lapsed("namss")
+    with time_machine.travel(dt.datetime(2026, 3, 16, 15, 0), tick=False):
+        _member_asks_for_the_invoice(credential)
+        invoice = Invoice.objects.get()
+        payment_record_check(invoice=invoice, number="12", check_date=dt.date(2026, 3, 10),
+                             amount=invoice.total, actor=finance)  # fmt: skip
+        page = administrator_client.get(url(credential)).content.decode()
+    assert f">{invoice.number}</a> for this paper report" in page
+    assert "is paid" in page and "275.00" in page
+    assert 'name="check_number"' not in page  # nothing left to record
+
+
+def test_a_check_entered_against_a_paid_invoice_is_refused_and_nothing_recorded(
+    administrator_client, finance
+):
+    from payments.checks import payment_record_check
+    from payments.models import Invoice, Payment
+
+    credential = lapsed("namss")
+    with time_machine.travel(dt.datetime(2026, 3, 16, 15, 0), tick=False):
+        _member_asks_for_the_invoice(credential)
+        invoice = Invoice.objects.get()
+        payment_record_check(invoice=invoice, number="12", check_date=dt.date(2026, 3, 10),
+                             amount=invoice.total, actor=finance)  # fmt: skip
+        response = record(administrator_client, credential, NAMSS_ROWS, _save="1",
+                          scanned_file=scan(), check_number="99", check_date="2026-03-12",
+                          amount="275.00")  # fmt: skip
+    assert response.status_code == 200
+    assert f"Invoice {invoice.number} is already paid" in response.content.decode()
+    assert Report.objects.get(is_paper=True).submitted_at is None  # nothing recorded
+    assert not Entry.objects.exists()
+    assert Payment.objects.count() == 1
+
+
+def test_staff_see_an_invoice_the_member_has_not_paid_yet(administrator_client):
+    from payments.models import Invoice
+
+    credential = lapsed("ipma-hr")
+    with time_machine.travel(dt.datetime(2026, 11, 2, 15, 0), tick=False):
+        _member_asks_for_the_invoice(credential)
+        invoice = Invoice.objects.get()
+        page = administrator_client.get(url(credential)).content.decode()
+    assert f">{invoice.number}</a> for this paper report" in page and "not paid yet" in page
+    assert 'name="check_number"' in page

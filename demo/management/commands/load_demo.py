@@ -10,10 +10,16 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from backoffice.permissions import ensure_staff_groups
+from core.formatting import format_date
 from demo.entries import load_demo_entries
 from members.models import CommitteeRecord, Credential, MembershipRecord, User
 
 DEMO_PASSWORD = "demo-portal"
+# The certificant migrated from paper: a record with no account yet, to link through
+# "Already certified? Link your certification".
+PAPER_MEMBER_NUMBER = "31270045"
+PAPER_LAST_NAME = "O’Connor"
+PAPER_EMAIL = "terry.oconnor@demo.example.org"
 
 
 def served_at() -> str:
@@ -76,6 +82,7 @@ def _load_members(today: dt.date) -> None:
     _namss_member(today)
     _ihmm_member(today.year)
     _lapsed_member(today.year)
+    _paper_certificant(today.year)
 
 
 def _ipma_member(year: int) -> None:
@@ -168,6 +175,40 @@ def _lapsed_member(year: int) -> None:
     )
 
 
+def paper_certified_since(year: int) -> dt.date:
+    return dt.date(year - 15, 6, 15)
+
+
+def _paper_certificant(year: int) -> None:
+    """An IPMA-SCP certified on paper fifteen years ago, entered by staff with the email on file:
+    no password and never signed in, so the record can be linked to an account. A record linked
+    already (signed in to) is left as it is."""
+    member, created = User.objects.get_or_create(
+        member_number=PAPER_MEMBER_NUMBER,
+        defaults={
+            "username": f"record-{PAPER_MEMBER_NUMBER}",
+            "first_name": "Terry",
+            "last_name": PAPER_LAST_NAME,
+            "email": PAPER_EMAIL,
+            "organization": "Town of Demo",
+            "country": "United States",
+        },
+    )
+    if created:
+        member.set_unusable_password()
+        member.save(update_fields=["password"])
+    _credential(
+        member,
+        "ipma-hr",
+        "IPMA-SCP",
+        dt.date(year - 1, 1, 1),
+        dt.date(year + 1, 12, 31),
+        certified_since=paper_certified_since(year),
+        status=Credential.Status.RENEW,
+        renewed_on=dt.date(year - 1, 1, 15),
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Load demo members (one per program, one lapsed), a reviewer, a finance user and an admin."
@@ -180,6 +221,7 @@ class Command(BaseCommand):
         self._staff()
         load_demo_entries(today=today)
         self._print_logins()
+        self._print_claim()
 
     def _staff(self) -> None:
         reviewer = _user("reviewer", "Robin", "Reviewer", is_staff=True)
@@ -202,6 +244,27 @@ class Command(BaseCommand):
             ("admin", "staff: administrator (superuser)"),
         ]:
             self.stdout.write(f"  {username:<15} {role}")
+
+    def _print_claim(self) -> None:
+        member = User.objects.get(member_number=PAPER_MEMBER_NUMBER)
+        if member.last_login is not None or member.has_usable_password():
+            self.stdout.write(
+                f"The certificant migrated from paper has linked an account: {member.username}"
+            )
+            return
+        certified = member.credentials.order_by("certified_since").first().certified_since
+        self.stdout.write(
+            "A certificant migrated from paper has no account yet (IPMA-SCP, Terry O’Connor). "
+            f"To link it, open {served_at()}/accounts/claim/ and enter:"
+        )
+        self.stdout.write(f"  member number       {PAPER_MEMBER_NUMBER}")
+        self.stdout.write(f"  certification date  {format_date(certified)}")
+        self.stdout.write(f"  last name           {PAPER_LAST_NAME}")
+        self.stdout.write(f"  email               {member.email}")
+        self.stdout.write(
+            "The set-up link is emailed to that address (in development, printed in the "
+            "server's output)."
+        )
 
     def _groups(self, reviewer: User, finance: User, admin: User) -> None:
         groups = ensure_staff_groups()
