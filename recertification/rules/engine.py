@@ -647,7 +647,11 @@ def progress(program: str | Program, result: Result) -> list[Progress]:
                 )
         if counted == 0 and category.maximum is None and category.minimum is None:
             continue
-        rows.append(Progress(category.label, counted, category.maximum, category.minimum))
+        maximum = category.maximum
+        if len(program.kinds_in(category.code)) == 1 and kinds:
+            # The category is that one kind: its cap is the category's, on one row.
+            maximum, kinds = kinds[0].maximum if maximum is None else maximum, []
+        rows.append(Progress(category.label, counted, maximum, category.minimum))
         rows.extend(kinds)
         if category.minimum is not None:
             category_minimum_labels.add(category.label)

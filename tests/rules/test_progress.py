@@ -48,3 +48,20 @@ def test_namss_shows_the_approved_credits_minimum_and_what_is_still_needed():
 def test_an_empty_report_has_no_rows_but_its_minimums():
     assert [r.label for r in progress("ipma-hr", ipma())] == []
     assert all(r.counted == 0 for r in progress("namss", namss()))
+
+
+def test_a_category_of_one_capped_kind_is_one_row_with_the_cap():
+    from recertification.rules import evaluate
+
+    from .helpers import IHMM_START
+
+    result = evaluate(
+        program="ihmm",
+        credentials=["CHMM"],
+        cycle_start=IHMM_START,
+        cycle_end=date(2028, 12, 31),
+        activities=[Activity(kind="ihmm.item_writing", date=date(2025, 2, 1), quantity=Decimal(3))],
+    )
+    rows = progress("ihmm", result)
+    assert len(rows) == 1
+    assert rows[0].level == 0 and rows[0].maximum is not None and rows[0].counted > 0
