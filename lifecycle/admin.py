@@ -7,26 +7,56 @@ the lifecycle modules (certificates, extensions) so that each one is audited.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Trim
 from django.utils import timezone
 
 from core.admin_helpers import ReadOnlyAdminMixin, RecordAdminMixin
 
-from .certificates import certificate_revoked
+from .certificates import certificate_name_use_current, certificate_revoked
 from .extensions import extension_sync
 from .models import Certificate, ExtensionRequest
+
+
+class NameDiffersFilter(admin.SimpleListFilter):
+    """Certificates whose printed name is no longer the holder's name on the profile: a change
+    of name waiting for staff to confirm it (or to leave it, if it is not a legal name change)."""
+
+    title = "name on the certificate"
+    parameter_name = "name"
+
+    def lookups(self, request, model_admin):
+        return [("differs", "Differs from the profile")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "differs":
+            return queryset
+        profile_name = Trim(
+            Concat(
+                F("credential__holder__first_name"), Value(" "), F("credential__holder__last_name")
+            )
+        )
+        return queryset.annotate(profile_name=profile_name).exclude(holder_name=F("profile_name"))
 
 
 @admin.register(Certificate)
 class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "display_code",
+        "holder_name",
         "credential",
         "valid_from",
         "valid_through",
         "issued_at",
         "is_revoked",
     ]
-    list_filter = ["credential__program", "credential__designation", "valid_through"]
+    list_filter = [
+        NameDiffersFilter,
+        "credential__program",
+        "credential__designation",
+        "valid_through",
+    ]
+    actions = ["use_current_name"]
     search_fields = [
         "code",
         "credential__holder__last_name",
@@ -44,10 +74,35 @@ class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "status_index",
         "issued_at",
         "issued_by",
+        "holder_name",
         "revoked_at",
         "revoked_reason",
     ]
     ordering = ["-issued_at"]
+
+    def has_use_current_name_permission(self, request) -> bool:
+        return request.user.has_perm("lifecycle.change_certificate")
+
+    @admin.action(
+        description="Confirm the holder's change of legal name on the selected certificates",
+        permissions=["use_current_name"],
+    )
+    def use_current_name(self, request, queryset):
+        changed = 0
+        for certificate in queryset.select_related("credential__holder"):
+            before = certificate.holder_name
+            updated = certificate_name_use_current(
+                certificate=certificate,
+                actor=request.user,
+                reason="Change of legal name confirmed by staff.",
+            )
+            changed += updated.holder_name != before
+        self.message_user(
+            request,
+            f"{changed} certificate(s) now show the holder's current name; the old name is kept "
+            "in each certificate's history.",
+            messages.SUCCESS,
+        )
 
     @admin.display(boolean=True, description="revoked")
     def is_revoked(self, obj: Certificate) -> bool:

@@ -99,6 +99,44 @@ def _check_issuable(credential: Credential, report: Report | None) -> None:
         raise ValidationError("A certificate is issued for an approved report only.")
 
 
+def holder_name(holder) -> str:
+    """The name a certificate is issued in: the holder's full name as on the profile."""
+    return holder.get_full_name() or holder.username
+
+
+def certificate_name_use_current(*, certificate: Certificate, actor, reason: str) -> Certificate:
+    """Staff confirm a holder's change of legal name onto a certificate: the PDF, the badge and
+    /verify/ show the new name from now on; the old one stays in the audit trail."""
+    with transaction.atomic():
+        certificate = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("credential__holder")
+            .get(pk=certificate.pk)
+        )
+        new = holder_name(certificate.credential.holder)
+        if new == certificate.holder_name:
+            return certificate
+        before = {"holder_name": certificate.holder_name}
+        certificate.holder_name = new
+        certificate.save(update_fields=["holder_name"])
+        log_action(
+            certificate,
+            "name on certificate changed",
+            actor=actor,
+            member=certificate.credential.holder,
+            reason=reason,
+            before=before,
+            after={"holder_name": new},
+        )
+    return certificate
+
+
+def certificate_holder_name(certificate: Certificate) -> str:
+    """The name to print: the one stored at issue (certificates from before it was stored: the
+    holder's current name)."""
+    return certificate.holder_name or holder_name(certificate.credential.holder)
+
+
 def _certificate_create(
     *,
     credential: Credential,
@@ -121,6 +159,7 @@ def _certificate_create(
                     status_index=_status_index(),
                     issued_at=timezone.now(),
                     issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    holder_name=holder_name(credential.holder),
                 )
             break
         except IntegrityError:

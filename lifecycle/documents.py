@@ -34,7 +34,7 @@ from core.formatting import format_date
 from members import emails
 from recertification import rules
 
-from .certificates import STATUS_LIST_SIZE, certificate_verify_url
+from .certificates import STATUS_LIST_SIZE, certificate_holder_name, certificate_verify_url
 from .deadlines import CLOSED_STATES
 from .models import Certificate
 
@@ -218,12 +218,11 @@ def _issuer_summary() -> dict[str, Any]:
 def badge_credential(certificate: Certificate) -> dict[str, Any]:
     """The OpenBadgeCredential of one certificate, signed when a key is available."""
     credential = certificate.credential
-    holder = credential.holder
     verify_url = certificate_verify_url(certificate)
     list_number, position = status_position(certificate)
     status_url = status_list_url(list_number)
     rules_url = emails.site_url("rules:program", credential.program)
-    name = holder.get_full_name() or holder.username
+    name = certificate_holder_name(certificate)
     document = {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, verify_url)}",
@@ -379,10 +378,9 @@ def _name_font(name: str) -> str:
 def certificate_pdf(certificate: Certificate) -> bytes:
     """A one-page landscape certificate: name as on the profile, designation, dates, code and address."""
     credential = certificate.credential
-    holder = credential.holder
     program = rules.get_program(credential.program)
     verify_url = certificate_verify_url(certificate)
-    name = holder.get_full_name() or holder.username
+    name = certificate_holder_name(certificate)
     buffer = io.BytesIO()
     width, height = landscape(LETTER)
     pdf = canvas.Canvas(buffer, pagesize=(width, height))

@@ -50,6 +50,13 @@ class Certificate(models.Model):
     )
     status_index = models.PositiveIntegerField("status list index", unique=True, editable=False)
     issued_at = models.DateTimeField("issued at")
+    holder_name = models.CharField(
+        "name on the certificate",
+        max_length=300,
+        blank=True,
+        help_text="The holder's name when the certificate was issued: the PDF, the badge and "
+        "/verify/ show it. Staff change it only to confirm a change of legal name.",
+    )
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

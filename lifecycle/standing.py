@@ -33,10 +33,12 @@ STATUS_WORDS = {
 }
 
 
-def standing(credential: Credential) -> Standing:
+def standing(credential: Credential, *, name: str = "") -> Standing:
+    """The public standing of a credential; `name`: the name on the certificate looked up by its
+    code (else the holder's name as on the profile, for a search by name)."""
     program = rules.get_program(credential.program)
     return Standing(
-        name=credential.holder.get_full_name() or credential.holder.username,
+        name=name or credential.holder.get_full_name() or credential.holder.username,
         designation=credential.designation,
         designation_name=credential.designation_name,
         program=program.name,

@@ -17,6 +17,7 @@ from members import ratelimit
 from members.models import Credential, designation_choices
 
 from . import documents
+from .certificates import certificate_holder_name
 from .models import VERIFICATION_ALPHABET, VERIFICATION_CODE_LENGTH, Certificate
 from .standing import standing
 
@@ -153,7 +154,7 @@ def certificate(request: HttpRequest, code: str) -> HttpResponse:
             "lifecycle/verify_result.html",
             context
             | {
-                "standing": standing(found.credential),
+                "standing": standing(found.credential, name=certificate_holder_name(found)),
                 "display_code": found.display_code,
             },
         )

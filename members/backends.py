@@ -1,10 +1,41 @@
-"""Sign in with either the username or the email address."""
+"""Sign in with either the username or the email address.
+
+`account_for` is the one reading of "which account does this typed name mean", shared by the
+sign-in, the sign-in lockout and the email rate limits (members.ratelimit), so that they can never
+disagree about who is signing in.
+"""
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
+
+
+def fold(text: str) -> str:
+    """A name as the portal compares names: NFKC, then casefold ("Ｐat" and "PAT" are "pat";
+    the dotless "ı" stays itself, so "ıpma" is not "ipma")."""
+    return unicodedata.normalize("NFKC", str(text or "")).casefold().strip()
+
+
+def account_for(ident: str):
+    """The account a typed username or email names, or None.
+
+    The database finds the candidates case-insensitively; only a candidate whose name is the
+    same as the typed one after `fold` is the account. PostgreSQL's case-insensitive match also
+    equates "ı" with "I" and "ſ" with "S": without the second check "ıpma.member" would sign in
+    to "ipma.member" while the lockout counted it as another name.
+    """
+    ident = str(ident or "").strip()
+    if not ident:
+        return None
+    field = "email" if "@" in ident else "username"
+    wanted = fold(ident)
+    candidates = (
+        get_user_model()._default_manager.filter(**{f"{field}__iexact": ident}).order_by("id")[:10]
+    )
+    return next((user for user in candidates if fold(getattr(user, field)) == wanted), None)
 
 
 class UsernameOrEmailBackend(ModelBackend):
@@ -14,9 +45,7 @@ class UsernameOrEmailBackend(ModelBackend):
         if not username or password is None:
             return None
         model = get_user_model()
-        ident = username.strip()
-        field = Q(email__iexact=ident) if "@" in ident else Q(username__iexact=ident)
-        user = model._default_manager.filter(field).order_by("id").first()
+        user = account_for(username)
         if user is None:
             # Spend the same time as a real check so that timing does not reveal accounts.
             model().set_password(password)

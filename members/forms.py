@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from .backends import fold
 from .models import User
 
 
@@ -109,8 +110,14 @@ class SignUpForm(NewPasswordForm, forms.ModelForm):
         return user
 
 
+USERNAME_CHARACTERS = re.compile(r"[a-z0-9._+-]+")
+
+
 def unique_username_for(email: str) -> str:
-    base = re.sub(r"[^\w.+-]", "", email.split("@", 1)[0].lower())[:120] or "member"
+    """A free username drawn from the email's local part: folded (NFKC, casefold) and kept to
+    a–z, digits and . + - _, so that no drawn name holds a look-alike letter."""
+    local = fold(email.split("@", 1)[0])
+    base = "".join(USERNAME_CHARACTERS.findall(local))[:120] or "member"
     candidate, n = base, 1
     while User.objects.filter(username__iexact=candidate).exists():
         n += 1
@@ -200,10 +207,16 @@ class ChangeUsernameForm(forms.ModelForm):
         labels = {"username": "New username"}
 
     def clean_username(self) -> str:
-        username = self.cleaned_data["username"].strip()
+        username = fold(self.cleaned_data["username"])
         if "@" in username:
             raise forms.ValidationError(
                 "A username cannot contain @ (you can always sign in with your email)."
+            )
+        if not USERNAME_CHARACTERS.fullmatch(username):
+            # Accented and look-alike letters ("ı", "а" from Cyrillic) would make names that
+            # read the same and are not: refused, not silently changed.
+            raise forms.ValidationError(
+                "Use letters a–z, digits and . + - _ only (no accents, spaces or other letters)."
             )
         taken = User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk).exists()
         if taken:

@@ -13,18 +13,34 @@ import ipaddress
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
+
+from core.cache import CacheUnavailable
+
+from .backends import account_for, fold
+
+# Where the counters go while the shared cache is down: this process's memory, so that the
+# limits still hold (per process) instead of every request passing or failing.
+_local = LocMemCache("ratelimit-fallback", {"TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 10000}})
+
+
+def _count(store, cache_key: str, window_seconds: int) -> int:
+    store.add(cache_key, 0, timeout=window_seconds)
+    try:
+        return store.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        store.set(cache_key, 1, timeout=window_seconds)
+        return 1
 
 
 def hit(scope: str, key: str, *, limit: int, window_seconds: int = 3600) -> bool:
     """Count one request; return True while the caller is within `limit` per window."""
-    digest = hashlib.sha256(key.strip().lower().encode()).hexdigest()[:32]
+    digest = hashlib.sha256(fold(key).encode()).hexdigest()[:32]
     cache_key = f"rl:{scope}:{digest}"
-    cache.add(cache_key, 0, timeout=window_seconds)
     try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window_seconds)
-        count = 1
+        count = _count(cache, cache_key, window_seconds)
+    except CacheUnavailable:
+        count = _count(_local, cache_key, window_seconds)
     return count <= limit
 
 
@@ -55,33 +71,30 @@ def client_address(request) -> str:
         return remote
 
 
+def account_key(ident: str) -> str:
+    """The key a limit counts under for a typed username or email: the account it names (every
+    spelling of one account shares it), else the typed name as the portal compares names."""
+    user = account_for(ident)
+    return f"account:{user.pk}" if user is not None else fold(ident)
+
+
 def axes_username(request, credentials: dict | None = None) -> str:
     """The sign-in lockout key's account part: one key per account however it is typed.
 
-    Members sign in with their username or their email, in any case; without this, "pat",
-    "PAT", "pat@example.org" and "Pat@Example.org" would each get their own five attempts.
+    Members sign in with their username or their email, in any case; the key is the account the
+    name resolves to (`account_key`), the same resolution the sign-in itself uses, so that no
+    spelling gets attempts of its own or signs in past a lockout.
     """
     field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
     if credentials:
         raw = credentials.get(field)
     else:
         raw = getattr(request, "POST", {}).get(field) if request is not None else None
-    ident = str(raw or "").strip().lower()
-    if "@" not in ident:
-        return ident
+    ident = str(raw or "").strip()
     cached = getattr(request, "_axes_account", None)
     if cached is not None and cached[0] == ident:
         return cached[1]
-    from django.contrib.auth import get_user_model
-
-    username = (
-        get_user_model()
-        ._default_manager.filter(email__iexact=ident)
-        .order_by("id")
-        .values_list("username", flat=True)
-        .first()
-    )
-    key = username.lower() if username else ident
+    key = account_key(ident)
     if request is not None:
         request._axes_account = (ident, key)
     return key

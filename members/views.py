@@ -18,9 +18,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import site
+from core.audit import log_action
 
-from . import forms, ratelimit, selectors, verification
-from .models import MemberNumberUnavailable, User
+from . import backends, forms, ratelimit, selectors, verification
+from .models import Credential, MemberNumberUnavailable, User
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class ResetPasswordView(auth_views.PasswordResetView):
         email = form.cleaned_data["email"]
         limit = settings.ACCOUNT_EMAIL_RATE_LIMIT
         ip_ok = ratelimit.hit("reset-ip", ratelimit.client_address(self.request), limit=limit * 4)
-        if not (ratelimit.hit("reset-email", email, limit=limit) and ip_ok):
+        if not (ratelimit.hit("reset-email", ratelimit.account_key(email), limit=limit) and ip_ok):
             # Same page as a real request, so that the limit does not reveal whether the account exists.
             return redirect(self.success_url)
         return super().form_valid(form)
@@ -114,10 +115,13 @@ def find_account(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         limit = settings.ACCOUNT_EMAIL_RATE_LIMIT
-        allowed = ratelimit.hit("find-email", email, limit=limit) and ratelimit.hit(
-            "find-ip", ratelimit.client_address(request), limit=limit * 4
+        # Counted per account (every spelling of its address), as the sign-in lockout is.
+        allowed = ratelimit.hit("find-email", ratelimit.account_key(email), limit=limit)
+        allowed = (
+            ratelimit.hit("find-ip", ratelimit.client_address(request), limit=limit * 4) and allowed
         )
-        users = list(User.objects.filter(email__iexact=email, is_active=True)) if allowed else []
+        account = backends.account_for(email) if allowed else None
+        users = [account] if account is not None and account.is_active else []
         if users:
             body = render_to_string(
                 "registration/find_account_email.txt",
@@ -138,15 +142,33 @@ def find_account(request):
     return render(request, "registration/find_account.html", {"form": form})
 
 
+def _log_name_change(user: User, before: dict) -> bool:
+    """Audit a change of the member's name; True when the name changed."""
+    after = {"first_name": user.first_name, "last_name": user.last_name}
+    if after == before:
+        return False
+    log_action(user, "name changed", actor=user, member=user, before=before, after=after)
+    return True
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
+    # The name before the form binds to the account (validation writes the typed values onto it).
+    name_before = {"first_name": request.user.first_name, "last_name": request.user.last_name}
     form = forms.ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             user = form.save()
             if form.new_email:
                 verification.email_change_request(user=user, new_email=form.new_email)
+            renamed = _log_name_change(user, name_before)
+        if renamed and Credential.objects.filter(holder=user, certificates__isnull=False).exists():
+            messages.info(
+                request,
+                "Your certificates keep the name they were issued in until staff confirm your "
+                f"change of name; write to {settings.SUPPORT_EMAIL} if it is a change of legal name.",
+            )
         if form.new_email:
             messages.success(
                 request,

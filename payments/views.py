@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 # A Stripe PaymentIntent id. Anything else is not found before it reaches the database
 # (PostgreSQL answers a NUL byte in a query with an error, which would be a 500).
 PAYMENT_INTENT_ID = re.compile(r"pi_[A-Za-z0-9_]{1,250}")
+# Stripe's event ids: "evt_" and ASCII letters and digits; the column holds 255 characters.
+EVENT_ID = re.compile(r"evt_[A-Za-z0-9_]{1,250}", re.ASCII)
 
 
 def _number(number: str) -> str:
@@ -274,6 +276,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except gateway.BadSignature as exc:
         logger.warning("Stripe webhook refused: %s", exc)
         return HttpResponse("bad signature", status=400, content_type="text/plain")
+    event_id = event.get("id") if isinstance(event, dict) else None
+    if not isinstance(event_id, str) or not EVENT_ID.fullmatch(event_id):
+        logger.warning("Stripe webhook refused: a signed event without a Stripe event id")
+        return HttpResponse("bad event", status=400, content_type="text/plain")
     row = webhooks.stripe_event_process(event=event)
     if row.status == StripeEvent.Status.FAILED:
         # Stripe delivers the event again later; the stored row keeps the error for staff.

@@ -13,6 +13,8 @@ import dj_database_url
 from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
 
+from core.cache import redis_cache_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -119,10 +121,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL in a query string is refused (400) before it can reach PostgreSQL: core.request_guard.
+    "core.request_guard.RefuseNulQueryMiddleware",
     # Absolute links follow the request's host in development (SITE_URL unset): core.site.
     "core.site.SiteURLMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Personal pages: Cache-Control private, no-store for signed-in requests.
+    "core.private_pages.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -169,14 +175,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "recert"),
-        }
-    }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # A Redis outage costs speed, never a page or a session (core/cache.py).
+    CACHES, SESSION_ENGINE = redis_cache_settings(
+        REDIS_URL, prefix=env_str("CACHE_KEY_PREFIX", "recert")
+    )
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -1,15 +1,58 @@
+import logging
+
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpResponse, HttpResponseServerError
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.urls import include, path
+from django.views.decorators.cache import never_cache
 
 from lifecycle import home as lifecycle_home
 
+logger = logging.getLogger(__name__)
+
 
 def healthz(request):
+    """Liveness: the process answers. It reads nothing, so an outage elsewhere never restarts it."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_cache() -> None:
+    ping = getattr(cache, "ping", None)
+    if ping is not None:  # Redis: reached now, not answered from a silenced miss
+        ping()
+    else:
+        cache.set("readyz", "ok", timeout=10)
+
+
+def _check_storage() -> None:
+    default_storage.exists("readyz-probe")
+
+
+@never_cache
+def readyz(request):
+    """Readiness: the database, the cache and the file storage, each "ok" or "unavailable";
+    503 when any is down (the load balancer sends no traffic; liveness, /healthz, stays 200)."""
+    parts = {"database": _check_database, "cache": _check_cache, "storage": _check_storage}
+    status = {}
+    for name, check in parts.items():
+        try:
+            check()
+            status[name] = "ok"
+        except Exception:
+            logger.exception("readiness: %s unavailable", name)
+            status[name] = "unavailable"
+    healthy = all(value == "ok" for value in status.values())
+    return JsonResponse(status, status=200 if healthy else 503)
 
 
 def server_error(request):
@@ -45,4 +88,5 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
 ]

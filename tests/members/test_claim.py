@@ -441,7 +441,7 @@ def test_a_link_made_for_another_purpose_does_not_work(client, record):
         ("PAT.MEMBER", NEW_PASSWORD, None, "This username is taken"),
         ("dana", "12345678", None, "This password is too common."),
         ("dana", NEW_PASSWORD, "something-else-99", "The two passwords do not match."),
-        ("dana munoz!", NEW_PASSWORD, None, "Enter a valid username."),
+        ("dana munoz!", NEW_PASSWORD, None, "Use letters a–z, digits and . + - _ only"),
     ],
 )
 def test_the_username_and_password_are_checked(client, record, member, username, password,

@@ -244,3 +244,17 @@ def test_a_signed_event_with_nul_characters_is_refused(client, webhook_secret, o
     before = db_fingerprint()
     assert deliver(client, body, signed(body)).status_code == 400
     assert changed_tables(before, db_fingerprint()) == []
+
+
+@pytest.mark.parametrize("event_id", [12345, "evt_" + "a" * 300, "", None, "evt_\u0131x"], ids=str)
+def test_a_signed_event_with_a_malformed_id_is_refused(
+    client, webhook_secret, open_invoice, event_id
+):
+    """Stripe's event ids are "evt_" and letters and digits; anything else is refused (400),
+    never stored, never an error page (an over-long id would not fit its column)."""
+    payload = event("payment_intent.succeeded", "pi_malformed")
+    payload["id"] = event_id
+    body = json.dumps(payload)
+    before = db_fingerprint()
+    assert deliver(client, body, signed(body)).status_code == 400
+    assert changed_tables(before, db_fingerprint()) == []
