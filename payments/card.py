@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -64,21 +65,58 @@ def stripe_customer_for(member: User, *, refresh: bool = False) -> str:
     return row.customer_id
 
 
+# A SetupIntent in one of these states can still collect a card: the pay page shows it again.
+REUSABLE_SETUP = {"requires_payment_method", "requires_confirmation", "requires_action"}
+SETUP_REMEMBERED_SECONDS = 23 * 3600
+
+
+def _setup_cache_key(invoice: Invoice, customer: str) -> str:
+    return f"setup-intent:{invoice.pk}:{customer}"
+
+
+def _remembered_setup(invoice: Invoice, customer: str) -> gateway.Intent | None:
+    """The SetupIntent the pay page showed for this invoice, if it can still collect a card."""
+    setup_id = cache.get(_setup_cache_key(invoice, customer))
+    if not setup_id:
+        return None
+    try:
+        setup = gateway.setup_intent_retrieve(setup_id)
+    except gateway.GatewayError:
+        return None
+    reusable = (
+        setup.status in REUSABLE_SETUP
+        and setup.customer in ("", customer)
+        and setup.metadata.get("invoice", invoice.number) == invoice.number
+    )
+    return setup if reusable else None
+
+
+def _new_setup(invoice: Invoice, customer: str) -> gateway.Intent:
+    setup = gateway.setup_intent_create(customer=customer, invoice_number=invoice.number)
+    cache.set(_setup_cache_key(invoice, customer), setup.id, timeout=SETUP_REMEMBERED_SECONDS)
+    return setup
+
+
 def card_setup_start(*, invoice: Invoice, member: User) -> gateway.Intent:
-    """A SetupIntent whose client secret lets Stripe.js collect the card for this invoice."""
+    """A SetupIntent whose client secret lets Stripe.js collect the card for this invoice: the one
+    shown before while it can still collect a card (reloading the page makes no new one), else a
+    new one."""
     ensure_payable(invoice)
     customer = stripe_customer_for(member)
     if not gateway.customer_exists(customer):
         # Stored under other keys or another test peer (one GET, once per visit to the pay page).
         customer = stripe_customer_for(member, refresh=True)
+    remembered = _remembered_setup(invoice, customer)
+    if remembered is not None:
+        return remembered
     try:
-        return gateway.setup_intent_create(customer=customer, invoice_number=invoice.number)
+        return _new_setup(invoice, customer)
     except gateway.GatewayError as exc:
         if isinstance(exc, gateway.Unavailable) or exc.code != "resource_missing":
             raise
         # The stored customer belongs to another Stripe account or test peer: make a new one.
         customer = stripe_customer_for(member, refresh=True)
-        return gateway.setup_intent_create(customer=customer, invoice_number=invoice.number)
+        return _new_setup(invoice, customer)
 
 
 @transaction.atomic

@@ -249,3 +249,24 @@ def test_a_member_whose_stored_customer_is_gone_gets_a_new_one(member_client, me
     assert StripeCustomer.objects.get(member=member).customer_id != "cus_from_another_account"
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.PAID
+
+
+def test_reloading_the_pay_page_reuses_one_setup_intent(member_client, member, stripe_on):
+    """Thirty loads of the pay page made thirty SetupIntents at Stripe: one per invoice now, while
+    it can still collect a card."""
+    invoice = InvoiceFactory(report__member=member)
+    url = reverse("payments:pay", args=[invoice.number])
+    secrets = {client_secret_of(member_client.get(url).content.decode()) for _ in range(4)}
+    assert len(secrets) == 1
+
+
+def test_after_a_declined_card_the_pay_page_offers_a_fresh_setup_intent(
+    member_client, member, stripe_on
+):
+    invoice = InvoiceFactory(report__member=member)
+    url = reverse("payments:pay", args=[invoice.number])
+    first = client_secret_of(member_client.get(url).content.decode())
+    setup = collect_card(stripe_on, first, DECLINED_AT_CHARGE)
+    member_client.post(url, {"setup_intent": setup["id"]}, follow=True)
+    again = client_secret_of(member_client.get(url).content.decode())
+    assert again != first  # the first one has collected its card already
