@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
     path("find/", views.find_account, name="find_account"),
     path("claim/", claim.claim_start, name="claim"),
     path("claim/link/<str:token>/", claim.claim_link, name="claim_link"),

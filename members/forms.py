@@ -85,12 +85,13 @@ class SignUpForm(NewPasswordForm, forms.ModelForm):
         self.fields["email"].widget.attrs["autocomplete"] = "email"
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Sign in, or use “Find my account by email”."
-            )
-        return email
+        # Whether the address has an account is not said here: the sign-up answers the same way
+        # and emails the owner (members.views.signup).
+        return self.cleaned_data["email"].strip()
+
+    def _get_validation_exclusions(self):
+        """The model's checks except the address's uniqueness, for the same reason as above."""
+        return super()._get_validation_exclusions() | {"email"}
 
     def clean(self):
         data = super().clean()

@@ -6,7 +6,6 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
@@ -58,14 +57,13 @@ class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-class _TakenMeanwhile(Exception):
-    def __init__(self, form):
-        self.form = form
+class _EmailTaken(Exception):
+    """Another sign-up took the address between the check and the insert."""
 
 
 def _create_account(form, attempts: int = 3) -> User:
-    """Save a validated sign-up. Another sign-up can take the same email or username between the
-    check and the insert; the unique indexes refuse it, and the form, checked again, says why."""
+    """Save a validated sign-up. Another sign-up can take the same username between the check and
+    the insert (the next free one is used on the next try) or the same email (_EmailTaken)."""
     for _attempt in range(attempts):
         try:
             with transaction.atomic():
@@ -73,39 +71,72 @@ def _create_account(form, attempts: int = 3) -> User:
         except MemberNumberUnavailable:
             raise
         except IntegrityError:
+            if backends.account_for(form.cleaned_data["email"]) is not None:
+                raise _EmailTaken from None
             form = forms.SignUpForm(form.data)
-            if not form.is_valid():
-                raise _TakenMeanwhile(form) from None
+            form.is_valid()
     raise MemberNumberUnavailable("the account could not be created")
+
+
+def _tell_the_owner(account: User, request) -> None:
+    """Someone signed up with an address that has an account: tell its owner (who may have
+    forgotten), at most ACCOUNT_EMAIL_RATE_LIMIT times an hour, and never the person typing."""
+    limit = settings.ACCOUNT_EMAIL_RATE_LIMIT
+    if not ratelimit.hit("signup-owner", ratelimit.account_key(account.email), limit=limit):
+        return
+    body = render_to_string(
+        "registration/signup_taken_email.txt",
+        {"user": account, "site_url": site.site_url(), "SITE_NAME": settings.SITE_NAME,
+         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL},
+    )  # fmt: skip
+    try:
+        send_mail(f"Your {settings.SITE_NAME} account", body, None, [account.email])
+    except Exception:
+        logger.exception("could not send the sign-up notice to user %s", account.pk)
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    """Create an account and send the link that confirms its address; the answer is the same
+    whether or not the address has an account already (its owner is emailed instead), so the
+    page cannot be used to find out who is registered. Rate-limited per network."""
     if request.user.is_authenticated:
         return redirect("home")
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            user = _create_account(form)
-        except _TakenMeanwhile as taken:
-            return render(request, "registration/signup.html", {"form": taken.form})
-        except MemberNumberUnavailable:
-            logger.exception("no free member number for a new account")
-            form.add_error(
-                None,
-                "We could not create your account just now; nothing was saved. "
-                "Please try again in a moment.",
-            )
-            return render(request, "registration/signup.html", {"form": form})
-        login(request, user, backend="members.backends.UsernameOrEmailBackend")
-        verification.verification_send(user=user)
-        messages.success(
-            request,
-            f"Welcome, {user.first_name}. Your username is “{user.username}”; you can also sign in with your email. "
-            f"We have sent a link to {user.email}: open it to confirm your email address.",
-        )
-        return redirect("home")
+        address = ratelimit.client_address(request)
+        if not ratelimit.hit("signup-ip", address, limit=settings.SIGNUP_RATE_LIMIT):
+            return render(request, "429.html", status=429)
+        email = form.cleaned_data["email"]
+        existing = backends.account_for(email)
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    user = _create_account(form)
+                    verification.verification_send(user=user)
+            except _EmailTaken:
+                existing = backends.account_for(email)
+            except MemberNumberUnavailable:
+                logger.exception("no free member number for a new account")
+                form.add_error(
+                    None,
+                    "We could not create your account just now; nothing was saved. "
+                    "Please try again in a moment.",
+                )
+                return render(request, "registration/signup.html", {"form": form})
+        if existing is not None:
+            _tell_the_owner(existing, request)
+        request.session["signup_email"] = email
+        return redirect("signup_sent")
     return render(request, "registration/signup.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+def signup_sent(request):
+    """After a sign-up: check your inbox (the same page whether or not the address was new)."""
+    return render(
+        request, "registration/signup_sent.html", {"email": request.session.get("signup_email", "")}
+    )
 
 
 @require_http_methods(["GET", "POST"])

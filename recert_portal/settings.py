@@ -223,6 +223,8 @@ AXES_USERNAME_CALLABLE = "members.ratelimit.axes_username"
 
 # Password reset and "find my account" requests per address per hour.
 ACCOUNT_EMAIL_RATE_LIMIT = env_int("ACCOUNT_EMAIL_RATE_LIMIT", 5, minimum=1)
+# Sign-ups per client address per hour (an office behind one address signs up several people).
+SIGNUP_RATE_LIMIT = env_int("SIGNUP_RATE_LIMIT", 20, minimum=1)
 
 # --- Internationalisation ---------------------------------------------------------------------
 

@@ -122,6 +122,12 @@ def test_a_new_account_confirms_its_email_address(screen, live_server, axe_sourc
     screen.get_by_label("Confirm password").fill("a-long-passphrase-1")
     screen.get_by_role("button", name="Create account").click()
 
+    # The same page whether or not the address had an account: not signed in yet.
+    expect(screen.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(screen.get_by_text("alex.rivera@example.org")).to_be_visible()
+    check_accessible(screen, axe_source, problems)
+    sign_in(screen, live_server, "alex.rivera", "a-long-passphrase-1")
+
     banner = screen.get_by_role("region", name="Confirm your email address")
     expect(banner).to_be_visible()
     check_accessible(screen, axe_source, problems)
