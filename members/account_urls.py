@@ -3,13 +3,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import claim, views
+from . import claim, two_factor, views
 
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
     path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("two-step/", two_factor.two_factor, name="two_factor"),
+    path("two-step/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path("two-step/", two_factor.two_factor, name="two_factor"),
+    path("two-step/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
     path("find/", views.find_account, name="find_account"),
     path("claim/", claim.claim_start, name="claim"),
     path("claim/link/<str:token>/", claim.claim_link, name="claim_link"),

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.admin_helpers import RecordAdminMixin
+from core.audit import log_action
 
 from . import claim, emails
 from .models import ClaimRequest, Notification
@@ -165,3 +168,48 @@ class ClaimRequestAdmin(admin.ModelAdmin):
                 self.message_user(request, "Refused.", messages.SUCCESS)
         except claim.ClaimError as error:
             self.message_user(request, str(error), messages.ERROR)
+
+
+# --- two-step sign-in devices -------------------------------------------------------------------
+# django-otp's own admin shows a device's secret key and QR code to other staff, which would let
+# them sign in as its owner: replaced by a list staff read, and delete to reset a member's or
+# colleague's two-step sign-in (after checking who is asking: docs/deployment.md).
+
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+class _DeviceAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username", "user__email", "user__last_name", "user__member_number"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "confirmed"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False  # set up by the person, with their own phone (members.two_factor)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request, obj) -> None:
+        log_action(obj.user, "two-step sign-in reset", actor=request.user, member=obj.user)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for device in queryset.select_related("user"):
+            log_action(
+                device.user, "two-step sign-in reset", actor=request.user, member=device.user
+            )
+        super().delete_queryset(request, queryset)
+
+
+@admin.register(TOTPDevice)
+class AuthenticatorAppAdmin(_DeviceAdmin):
+    pass
+
+
+@admin.register(StaticDevice)
+class RecoveryCodesAdmin(_DeviceAdmin):
+    pass

@@ -104,6 +104,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    # Two-step sign-in (members.two_factor): authenticator-app codes and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # The portal's apps, lowest layer first (docs/architecture.md): each may import only the apps
     # listed before it. The back office is the last app with models: its post_migrate creates the
     # staff groups. The demo data (`load_demo`) sits on top of everything.
@@ -129,7 +133,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Personal pages: Cache-Control private, no-store for signed-in requests.
     "core.private_pages.PrivatePagesMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A session that owes the second step of sign-in sees only the two-step pages.
+    "members.two_factor.SecondStepMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Lockout must see the outcome of authentication, so it comes last.
@@ -223,6 +230,10 @@ AXES_USERNAME_CALLABLE = "members.ratelimit.axes_username"
 
 # Password reset and "find my account" requests per address per hour.
 ACCOUNT_EMAIL_RATE_LIMIT = env_int("ACCOUNT_EMAIL_RATE_LIMIT", 5, minimum=1)
+# Staff give a code from an authenticator app before the admin opens (always in production; the
+# demo and the tests turn it off). Members may turn two-step sign-in on for themselves.
+STAFF_TWO_FACTOR = env_bool("STAFF_TWO_FACTOR", not DEBUG)
+OTP_TOTP_ISSUER = "Recertification Portal"
 # Sign-ups per client address per hour (an office behind one address signs up several people).
 SIGNUP_RATE_LIMIT = env_int("SIGNUP_RATE_LIMIT", 20, minimum=1)
 

@@ -16,6 +16,9 @@ from recert_portal.settings import *  # noqa: E402,F403
 # The load-data generator is tested too (tests/scale/test_generate_load_data.py).
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Staff pages are tested without the second step of sign-in; tests/members/test_two_factor.py
+# turns it on (production has it on: recert_portal/settings.py).
+STAFF_TWO_FACTOR = False
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     **STORAGES,  # noqa: F405
