@@ -61,7 +61,7 @@ class _EmailTaken(Exception):
     """Another sign-up took the address between the check and the insert."""
 
 
-def _create_account(form, attempts: int = 3) -> User:
+def _create_account(form, attempts: int = 5) -> User:
     """Save a validated sign-up. Another sign-up can take the same username between the check and
     the insert (the next free one is used on the next try) or the same email (_EmailTaken)."""
     for _attempt in range(attempts):
@@ -75,6 +75,9 @@ def _create_account(form, attempts: int = 3) -> User:
                 raise _EmailTaken from None
             form = forms.SignUpForm(form.data)
             form.is_valid()
+            # Several sign-ups with the same local part race for the same next name: from the
+            # second try on, a random one.
+            form.spread_username = _attempt >= 1
     raise MemberNumberUnavailable("the account could not be created")
 
 

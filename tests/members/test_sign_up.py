@@ -209,12 +209,31 @@ def test_a_username_taken_meanwhile_gets_the_next_one(client, monkeypatch):
     original = forms.unique_username_for
     calls = []
 
-    def stale_choice(email):
+    def stale_choice(email, spread=False):
         calls.append(email)
-        return "alex.rivera" if len(calls) == 1 else original(email)
+        return "alex.rivera" if len(calls) == 1 else original(email, spread=spread)
 
     monkeypatch.setattr(forms, "unique_username_for", stale_choice)
     response = client.post(reverse("signup"), VALID)
     assert response.status_code == 302
     assert User.objects.get(email="alex.rivera@example.org").username == "alex.rivera2"
     assert len(calls) == 2
+
+
+def test_many_sign_ups_racing_for_one_name_all_get_an_account(client, monkeypatch):
+    """Sign-ups with the same local part at the same moment all draw "alex.rivera2": each retry
+    after a clash draws a random number, so none is told "could not create your account"."""
+    from members import forms
+
+    User.objects.create_user(username="alex.rivera", email="a@example.org", password="x-long-2")
+    User.objects.create_user(username="alex.rivera2", email="b@example.org", password="x-long-2")
+    original = forms.unique_username_for
+    monkeypatch.setattr(
+        forms,
+        "unique_username_for",
+        lambda email, spread=False: "alex.rivera2" if not spread else original(email, spread=True),
+    )
+    response = client.post(reverse("signup"), VALID)
+    assert response.status_code == 302
+    name = User.objects.get(email="alex.rivera@example.org").username
+    assert name.startswith("alex.rivera") and name not in ("alex.rivera", "alex.rivera2")
