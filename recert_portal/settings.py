@@ -14,6 +14,7 @@ from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
 
 from core.cache import redis_cache_settings
+from core.operations import logging_config, sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -108,6 +109,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_prometheus",
     # The portal's apps, lowest layer first (docs/architecture.md): each may import only the apps
     # listed before it. The back office is the last app with models: its post_migrate creates the
     # staff groups. The demo data (`load_demo`) sits on top of everything.
@@ -121,6 +123,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # A request id on the response and on every log line written for the request.
+    "core.operations.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,8 +144,9 @@ MIDDLEWARE = [
     "members.two_factor.SecondStepMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Lockout must see the outcome of authentication, so it comes last.
+    # Lockout must see the outcome of authentication, so it comes last (but for the metrics).
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "recert_portal.urls"
@@ -391,10 +397,15 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_TAGS = {message_constants.ERROR: "danger"}
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
-}
+# One line per record, with the request id (core.operations); LOG_FORMAT=json for JSON lines.
+LOGGING = logging_config(
+    json_lines=env_str("LOG_FORMAT", "text") == "json", level=env_str("LOG_LEVEL", "INFO")
+)
+# Errors to Sentry when SENTRY_DSN is set (no personal data is sent).
+sentry_init(
+    env_str("SENTRY_DSN"),
+    environment=env_str("SENTRY_ENVIRONMENT", "production" if not DEBUG else "development"),
+    release=env_str("SENTRY_RELEASE"),
+)
+# Addresses that may read /metrics (Prometheus), comma-separated; none by default.
+METRICS_ALLOWED_IPS = [a.strip() for a in env_str("METRICS_ALLOWED_IPS").split(",") if a.strip()]

@@ -13,6 +13,8 @@ from django.views.decorators.cache import never_cache
 
 from lifecycle import home as lifecycle_home
 
+from . import metrics
+
 logger = logging.getLogger(__name__)
 
 
@@ -89,4 +91,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
 ]
