@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import personal_data, views
 
 app_name = "lifecycle"
 
 # Under /profile/, beside the members app's pages.
 urlpatterns = [
+    path("my-data.zip", personal_data.my_data, name="my_data"),
     path("certificates/", views.certificates, name="certificates"),
     path("certificates/<int:pk>/certificate.pdf", views.certificate_pdf, name="certificate_pdf"),
     path("certificates/<int:pk>/badge.json", views.certificate_badge, name="certificate_badge"),
