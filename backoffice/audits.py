@@ -14,9 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import log_action
+from core.models import AuditLog
 from recertification import rules
 from recertification.audits import email_audit_selected, log_report, report_state
-from recertification.models import AuditDecision, Entry, Report
+from recertification.entry_details import entry_pairs
+from recertification.models import AuditDecision, Entry, EntryFile, Report
 from recertification.selectors import ScoredReport, score, scored_report
 
 from .common import lock_report, required_reason
@@ -52,23 +54,17 @@ def report_select_for_audit(*, report: Report, actor, reason: str) -> Report:
     return report
 
 
-@transaction.atomic
-def audit_entry_decide(
-    *, report: Report, entry: Entry, decision: str, actor, reason: str = ""
-) -> AuditDecision:
-    """Accept or reject one entry's documents (a rejection needs a reason). Same again: no-op."""
+def _decision_reason(decision: str, reason: str) -> str:
     if decision not in AuditDecision.Decision.values:
         raise ValidationError("Choose accepted or rejected.")
     reason = (reason or "").strip()
     if decision == AuditDecision.Decision.REJECTED:
         reason = required_reason(reason, "rejecting the entry")
-    report = lock_report(report)
-    if report.status != S.AUDIT:
-        raise ValidationError(
-            "Entries are decided while the report is waiting for audit documents."
-        )
-    if not report.entries.filter(pk=entry.pk).exists():
-        raise ValidationError("That entry is not part of this report.")
+    return reason
+
+
+def _decide(*, report: Report, entry: Entry, decision: str, reason: str, actor) -> AuditDecision:
+    """One entry's decision on a locked report under audit, logged; the same again is a no-op."""
     existing = AuditDecision.objects.filter(report=report, entry=entry).first()
     if existing and existing.decision == decision and existing.reason == reason:
         return existing
@@ -93,6 +89,85 @@ def audit_entry_decide(
         after={"decision": decision, "report": report.pk},
     )
     return row
+
+
+def _locked_for_audit(report: Report) -> Report:
+    report = lock_report(report)
+    if report.status != S.AUDIT:
+        raise ValidationError(
+            "Entries are decided while the report is waiting for audit documents."
+        )
+    return report
+
+
+@transaction.atomic
+def audit_entry_decide(
+    *, report: Report, entry: Entry, decision: str, actor, reason: str = ""
+) -> AuditDecision:
+    """Accept or reject one entry's documents (a rejection needs a reason). Same again: no-op."""
+    reason = _decision_reason(decision, reason)
+    report = _locked_for_audit(report)
+    if not report.entries.filter(pk=entry.pk).exists():
+        raise ValidationError("That entry is not part of this report.")
+    return _decide(report=report, entry=entry, decision=decision, reason=reason, actor=actor)
+
+
+@transaction.atomic
+def audit_entries_decide(
+    *, report: Report, decisions: list[tuple[Entry, str, str]], actor
+) -> list[AuditDecision]:
+    """Decide several entries of one report at once: (entry, decision, reason) each, all or none.
+
+    Every decision is checked before any is saved; each saved one is logged as if decided alone."""
+    checked = [
+        (entry, decision, _decision_reason(decision, reason))
+        for entry, decision, reason in decisions
+    ]
+    report = _locked_for_audit(report)
+    own = set(report.entries.values_list("pk", flat=True))
+    strangers = [entry.pk for entry, _, _ in checked if entry.pk not in own]
+    if strangers:
+        raise ValidationError("That entry is not part of this report.")
+    return [
+        _decide(report=report, entry=entry, decision=decision, reason=reason, actor=actor)
+        for entry, decision, reason in checked
+    ]
+
+
+def audit_documents_received(report: Report) -> bool:
+    """True when the member uploaded a document to one of the report's entries after the report
+    was last selected for audit (False while it is not selected, or before any upload)."""
+    if not report.selected_for_audit:
+        return False
+    selected = (
+        AuditLog.objects.filter(
+            object_type=report._meta.label_lower,
+            object_id=str(report.pk),
+            action="selected for audit",
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    files = EntryFile.objects.filter(entry__reports=report)
+    if selected is not None:
+        files = files.filter(uploaded_at__gte=selected)
+    return files.exists()
+
+
+def rejected_notes(report: Report) -> list[str]:
+    """Each rejected entry of the report in words with staff's note, for the member's email."""
+    program = rules.get_program(report.program)
+    notes = []
+    for row in (
+        AuditDecision.objects.filter(report=report, decision=AuditDecision.Decision.REJECTED)
+        .select_related("entry")
+        .order_by("entry__date", "entry__year", "entry_id")
+    ):
+        entry = row.entry
+        pairs = [value for label, value in entry_pairs(entry, program) if value]
+        notes.append(f"Not accepted: {' · '.join(pairs)}. Note from staff: {row.reason}")
+    return notes
 
 
 def audited_score(report: Report) -> ScoredReport:
@@ -155,4 +230,9 @@ def audit_fail(*, report: Report, actor, reason: str) -> Report:
     if report.status != S.AUDIT:
         raise ValidationError("Only a report waiting for audit documents can fail its audit.")
     report.audit_outcome = "failed"
-    return return_to_member(report, actor=actor, reason=reason, action="audit failed")
+    notes = rejected_notes(report)
+    if notes:
+        notes = ["The documents of these entries were not accepted:", *notes]
+    return return_to_member(
+        report, actor=actor, reason=reason, action="audit failed", details=tuple(notes)
+    )

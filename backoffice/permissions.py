@@ -34,6 +34,7 @@ STAFF_GROUPS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("core", "auditlog"): ("view",),
         ("recertification", "programsettings"): ("view",),
         ("payments", "invoice"): ("view",),
+        ("recertification", "pointsadjustment"): ("view", "correct_for_member"),
     },
     "Finance": {
         ("members", "user"): ("view",),
@@ -41,12 +42,15 @@ STAFF_GROUPS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("recertification", "report"): ("view", "waive_fee"),
         ("recertification", "programsettings"): ("view", "change"),
         ("core", "auditlog"): ("view",),
-        ("payments", "invoice"): ("view", "change"),
+        ("payments", "invoice"): ("view", "add", "change"),
         ("payments", "invoiceline"): ("view",),
         ("payments", "payment"): ("view", "add", "change", "refund_payment"),
         ("payments", "stripeevent"): ("view",),
         ("payments", "stripecustomer"): ("view",),
         ("payments", "checkaddress"): ("view", "add", "change"),
+        ("payments", "refund"): ("view",),
+        ("payments", "deposit"): ("view",),
+        ("payments", "financesettings"): ("view", "add", "change"),
     },
 }
 
@@ -79,6 +83,9 @@ def ensure_staff_groups() -> dict[str, Group]:
                 "payments",
                 "lifecycle",
                 "auth",
+                # two-step sign-in devices: list and delete (reset) only (members/admin.py)
+                "otp_totp",
+                "otp_static",
             ]
         )
     )

@@ -62,6 +62,52 @@ def approval_blocker(report: Report, *, paid: bool | None = None) -> str:
     return ""
 
 
+# A program without an application date in its calendar: approving a report more than this long
+# before its cycle ends is early.
+EARLY_APPROVAL_DAYS = 365
+
+
+def approval_opens_on(report: Report) -> tuple[dt.date, str]:
+    """The day from which approving the report is not early, and why that day."""
+    program = rules.get_program(report.program)
+    opens = program.deadlines_for(report.cycle_end.year).get("application_opens")
+    if opens is not None:
+        return opens, f"the day the {program.name} application opens"
+    return report.cycle_end - dt.timedelta(days=EARLY_APPROVAL_DAYS), "a year before it ends"
+
+
+def early_approval_warning(report: Report, *, today: dt.date | None = None) -> str:
+    """A warning when the report's cycle is far from its end, or "" when approval is not early."""
+    today = today or timezone.localdate()
+    opens, why = approval_opens_on(report)
+    if today >= opens:
+        return ""
+    return (
+        f"Its cycle ends on {format_date(report.cycle_end)}: approving it before "
+        f"{format_date(opens)} ({why}) renews the credential early, and the next cycle still "
+        f"starts on {format_date(rules.next_cycle_start(report.cycle_end))}."
+    )
+
+
+def approval_check(report: Report, *, early_confirmed: bool = False) -> Report:
+    """Lock the report for approval from the staff pages; ValidationError (the reason it is
+    skipped) when it is approved already, cannot be approved, or would be approved early without
+    the confirmation staff give on its page ("Approve early")."""
+    report = lock_report(report)
+    if report.status == S.APPROVED:
+        raise ValidationError("It is already approved: nothing to do.")
+    blocker = approval_blocker(report)
+    if blocker:
+        raise ValidationError(blocker)
+    if not early_confirmed:
+        warning = early_approval_warning(report)
+        if warning:
+            raise ValidationError(
+                f"{warning} Approve it from its page with “Approve early” if that is intended."
+            )
+    return report
+
+
 @transaction.atomic
 def report_approve(*, report: Report, actor, reason: str = "") -> Report:
     """Approve a paid (or fee-waived) report: its credentials renew and the next cycle opens."""
@@ -170,8 +216,11 @@ def credential_renew(
 # --- return and fee waiver -----------------------------------------------------------------------
 
 
-def return_to_member(report: Report, *, actor, reason: str, action: str) -> Report:
-    """Reopen a locked report for the member, log `action` with the reason and email it to them."""
+def return_to_member(
+    report: Report, *, actor, reason: str, action: str, details: tuple[str, ...] = ()
+) -> Report:
+    """Reopen a locked report for the member, log `action` with the reason and email it to them
+    (with `details`, e.g. the entries an audit rejected and why, after the reason)."""
     before = report_state(report)
     report.status = S.RETURNED
     report.return_reason = reason
@@ -183,6 +232,7 @@ def return_to_member(report: Report, *, actor, reason: str, action: str) -> Repo
         [
             "Staff have returned your Recertification Report for correction, for this reason:",
             reason,
+            *details,
             "Your report is open again in the Recertification Portal: make the corrections and "
             "submit it again. Your payment, if you have made it, still stands.",
         ],

@@ -1,5 +1,5 @@
 """What every app's admin shares: read-only records, a reason on every change (kept in the
-audit log), streamed CSV."""
+audit log), the History page read from the audit log, streamed CSV."""
 
 from __future__ import annotations
 
@@ -10,17 +10,136 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.admin.utils import flatten_fieldsets
+from django.apps import apps
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from .audit import log_action
+from .formatting import format_date
+from .models import AuditLog
 
 REASON = "change_reason"
 
 
-class RecordAdminMixin:
+class AuditHistoryMixin:
+    """The admin's History button shows the object's audit trail (core.models.AuditLog): when,
+    who, what, why, and what changed in words; a member's history also lists every record
+    logged against them."""
+
+    history_per_page = 100
+
+    def audit_history_filter(self, obj) -> Q:
+        wanted = Q(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        if obj._meta.label == settings.AUTH_USER_MODEL:
+            wanted |= Q(member=obj)
+        return wanted
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        records = (
+            AuditLog.objects.filter(self.audit_history_filter(obj))
+            .select_related("actor", "member")
+            .order_by("-at", "-id")
+        )
+        page = Paginator(records, self.history_per_page).get_page(request.GET.get("p"))
+        opts = self.model._meta
+        rows = [
+            {
+                "log": log,
+                "action": log.action.replace("_", " ").capitalize(),
+                "what": (
+                    ""
+                    if log.object_type == opts.label_lower and log.object_id == str(obj.pk)
+                    else f"{log.object_type.split('.')[-1]} {log.object_id}"
+                ),
+                "changes": describe_changes(_model_of(log.object_type), log.before, log.after),
+            }
+            for log in page.object_list
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History: {obj}",
+            "subtitle": None,
+            "object": obj,
+            "opts": opts,
+            "module_name": str(opts.verbose_name_plural).capitalize(),
+            "rows": rows,
+            "page": page,
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/audit_history.html", context)
+
+
+def _model_of(label: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def _words(field: models.Field | None, value: Any) -> str:
+    """A logged value as staff read it: choice labels, dates in the portal's format."""
+    if value is None or value == "" or value == []:
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {_words(None, v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_words(field, v) for v in value)
+    if field is not None and field.flatchoices:
+        labels = {str(k): str(v) for k, v in field.flatchoices}
+        if str(value) in labels:
+            return labels[str(value)]
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
+        try:
+            day = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+        return format_date(day) if len(value) == 10 else f"{format_date(day)} {value[11:16]}"
+    return str(value)
+
+
+def describe_changes(model: type[models.Model] | None, before, after) -> list[str]:
+    """An audit record's before and after as lines such as "Status: Renew → Inactive"."""
+    before = before if isinstance(before, dict) else ({} if before is None else {"value": before})
+    after = after if isinstance(after, dict) else ({} if after is None else {"value": after})
+    lines = []
+    for key in [*before, *(k for k in after if k not in before)]:
+        field = None
+        if model is not None:
+            try:
+                field = model._meta.get_field(key)
+            except FieldDoesNotExist:
+                field = None
+        label = str(getattr(field, "verbose_name", "") or key.replace("_", " ")).capitalize()
+        if key in before and key in after:
+            if before[key] != after[key]:
+                lines.append(f"{label}: {_words(field, before[key])} → {_words(field, after[key])}")
+        elif key in after:
+            lines.append(f"{label}: {_words(field, after[key])}")
+        else:
+            lines.append(f"{label}: {_words(field, before[key])} → (removed)")
+    return lines
+
+
+class RecordAdminMixin(AuditHistoryMixin):
     """Records made by the portal (emails sent, extensions requested): never added or deleted by hand."""
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -59,7 +178,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-class AuditedAdminMixin:
+class AuditedAdminMixin(AuditHistoryMixin):
     """Every add and change through this admin asks for a reason and leaves an AuditLog row.
 
     `audit_member(obj)` names the member the record belongs to (shown in their history).
@@ -150,3 +269,40 @@ def chunked(rows: Iterable, size: int) -> Iterator[list]:
             chunk = []
     if chunk:
         yield chunk
+
+
+# --- exports of a filtered list --------------------------------------------------------------
+
+
+class FilterRefused(Exception):
+    """The list's filter or search values in the address are not ones the list accepts."""
+
+
+def listed_rows(model_admin, request) -> QuerySet:
+    """The rows of a model admin's list as filtered and searched on screen, every page.
+
+    A filter value the list does not accept (a date that is not a date, a text where an id goes)
+    raises FilterRefused, so that an export answers with a message instead of an error page.
+    """
+    try:
+        changelist = model_admin.get_changelist_instance(request)
+        return changelist.get_queryset(request)
+    except (IncorrectLookupParameters, ValidationError, ValueError, TypeError) as error:
+        raise FilterRefused(str(error)) from None
+
+
+def export_listed(model_admin, request, export) -> HttpResponse:
+    """`export(rows)` of the list as filtered on screen; with filters the list does not accept,
+    back to the list with a message, nothing exported."""
+    try:
+        rows = listed_rows(model_admin, request)
+    except FilterRefused:
+        model_admin.message_user(
+            request,
+            "The filters in the address are not ones this list offers, so nothing was exported. "
+            "Choose the filters on the list again, then export.",
+            messages.ERROR,
+        )
+        opts = model_admin.model._meta
+        return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    return export(rows)

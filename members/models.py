@@ -76,8 +76,22 @@ class User(AbstractUser):
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="member_email_unique_ci"),
-            models.UniqueConstraint(Lower("username"), name="member_username_unique_ci"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="member_email_unique_ci",
+                violation_error_message=(
+                    "Another account already uses this email address (capitals do not make an "
+                    "address different)."
+                ),
+            ),
+            models.UniqueConstraint(
+                Lower("username"),
+                name="member_username_unique_ci",
+                violation_error_message=(
+                    "Another account already uses this username (capitals do not make a username "
+                    "different)."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -190,6 +204,12 @@ class Credential(models.Model):
 
     class Meta:
         ordering = ["holder_id", "program", "designation"]
+        permissions = [
+            (
+                "change_credential_standing",
+                "Can change a credential's holder, designation, status and cycle dates by hand",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["holder", "designation"], name="one_credential_per_designation"
@@ -197,10 +217,16 @@ class Credential(models.Model):
             models.CheckConstraint(
                 condition=models.Q(cycle_end__gt=models.F("cycle_start")),
                 name="cycle_end_after_start",
+                violation_error_message=(
+                    "The end of the recertification cycle must come after its start."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(cycle_start__gte=models.F("certified_since")),
                 name="cycle_starts_after_certification",
+                violation_error_message=(
+                    "The recertification cycle cannot start before the certification date."
+                ),
             ),
         ]
         indexes = [
@@ -256,7 +282,9 @@ class MembershipRecord(models.Model):
                 fields=["member", "kind", "organization", "year"], name="one_membership_per_year"
             ),
             models.CheckConstraint(
-                condition=models.Q(year__gte=1900, year__lte=2200), name="membership_year_plausible"
+                condition=models.Q(year__gte=1900, year__lte=2200),
+                name="membership_year_plausible",
+                violation_error_message="Enter a year of membership between 1900 and 2200.",
             ),
         ]
 
@@ -285,7 +313,9 @@ class CommitteeRecord(models.Model):
                 fields=["member", "committee", "year"], name="one_committee_role_per_year"
             ),
             models.CheckConstraint(
-                condition=models.Q(year__gte=1900, year__lte=2200), name="committee_year_plausible"
+                condition=models.Q(year__gte=1900, year__lte=2200),
+                name="committee_year_plausible",
+                violation_error_message="Enter a year of committee service between 1900 and 2200.",
             ),
         ]
 
@@ -313,6 +343,7 @@ class Notification(models.Model):
         REPORT_RETURNED = "report_returned", "Recertification report returned"
         AUDIT_SELECTED = "audit_selected", "Report selected for audit"
         PAYMENT_RECEIPT = "payment_receipt", "Payment receipt"
+        REFUND_RECEIPT = "refund_receipt", "Refund receipt"
         # Submission (report and its invoice in one) and invoices issued later (payments).
         REPORT_SUBMITTED = "report_submitted", "Recertification report received"
         INVOICE_ISSUED = "invoice_issued", "Invoice issued"
@@ -393,6 +424,7 @@ class ClaimRequest(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status="open") | models.Q(decided_at__isnull=False),
                 name="claim_request_decided_has_time",
+                violation_error_message="A decided claim request needs the time it was decided.",
             ),
         ]
 

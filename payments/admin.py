@@ -10,19 +10,40 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from core.admin_helpers import AuditedAdminMixin, ReadOnlyAdminMixin
+from core.admin_helpers import AuditedAdminMixin, ReadOnlyAdminMixin, export_listed
+from core.formatting import format_date
+from members.models import User
 
-from . import checks, invoices, pdf, refunds, selectors, settlement, webhooks
+from . import checks, deposits, exports, invoices, pdf, refunds, selectors, settlement, webhooks
 from . import stripe_gateway as gateway
-from .forms import CheckAddressForm, CheckPaymentForm, ReasonForm, RefundForm
-from .models import CheckAddress, Invoice, InvoiceLine, Payment, StripeCustomer, StripeEvent
+from .finance_forms import (
+    DepositCheckFormSet,
+    DepositForm,
+    InvoiceLineFormSet,
+    ManualInvoiceForm,
+    RefundDecisionForm,
+    RefundRequestForm,
+)
+from .forms import CheckAddressForm, CheckPaymentForm, ReasonForm
+from .models import (
+    CheckAddress,
+    FinanceSettings,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Refund,
+    StripeCustomer,
+    StripeEvent,
+)
 
 
 class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -112,7 +133,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "member_number",
     ]
     change_form_template = "payments/admin/invoice_change_form.html"
-    actions = ["record_check_payment", "cancel_invoice", "refund_payment"]
+    actions = ["record_check_payment", "cancel_invoice", "refund_payment", "export_csv"]
 
     @admin.display(description="PDF")
     def documents(self, invoice: Invoice) -> str:
@@ -142,6 +163,10 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def refund_payment(self, request, queryset):
         return _single(self, request, queryset, "admin:payments_invoice_refund")
 
+    @admin.action(description="Export selected invoices to CSV")
+    def export_csv(self, request, queryset):
+        return exports.invoices_csv(queryset)
+
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
@@ -154,6 +179,9 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             ),
             path("<int:pk>/cancel/", wrap(self.cancel_view), name="payments_invoice_cancel"),
             path("<int:pk>/refund/", wrap(self.refund_view), name="payments_invoice_refund"),
+            path("new/", wrap(self.manual_invoice_view), name="payments_invoice_manual"),
+            path("export/", wrap(self.export_view), name="payments_invoice_export"),
+            path("deposit/", wrap(self.deposit_view), name="payments_invoice_deposit"),
             *super().get_urls(),
         ]
 
@@ -237,31 +265,130 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             request, invoice, form, f"Cancel invoice {invoice.number}", "Cancel invoice"
         )
 
+    def changelist_view(self, request, extra_context=None):
+        extra = (extra_context or {}) | {
+            "can_raise_invoice": request.user.has_perm("payments.add_invoice"),
+            "can_deposit": request.user.has_perm("payments.add_payment"),
+        }
+        return super().changelist_view(request, extra)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """The invoices as filtered and searched on screen, every page, as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return export_listed(self, request, exports.invoices_csv)
+
+    def manual_invoice_view(self, request: HttpRequest) -> HttpResponse:
+        """Finance raises an invoice by hand: lines, currency, due date, the billing details
+        (from the member's profile, editable), optionally for one of the member's reports."""
+        if not request.user.has_perm("payments.add_invoice"):
+            raise PermissionDenied
+        number = (request.GET.get("member") or request.POST.get("member") or "").strip()
+        member = User.objects.filter(member_number=number).first() if number else None
+        initial = {"due_on": timezone.localdate() + invoices.PAYMENT_TERM}
+        if member is not None:
+            initial |= invoices.billing_details(member)
+        form = ManualInvoiceForm(request.POST or None, member=member, initial=initial)
+        lines = InvoiceLineFormSet(request.POST or None, prefix="lines")
+        if request.method == "POST" and form.is_valid() and lines.is_valid():
+            data = form.cleaned_data
+            entered = [
+                (line["description"], line["amount"])
+                for line in lines.cleaned_data
+                if line.get("description")
+            ]
+            try:
+                invoice = invoices.invoice_issue_manual(
+                    member=data["member"],
+                    lines=entered,
+                    currency=data["currency"],
+                    due_on=data["due_on"],
+                    billing=form.billing(),
+                    report=data["report"],
+                    reason=data["reason"],
+                    actor=request.user,
+                )
+            except invoices.PaymentError as exc:
+                form.add_error(None, str(exc))
+            except IntegrityError:
+                form.add_error(None, "The report has a live invoice already.")
+            else:
+                self.message_user(
+                    request,
+                    f"Invoice {invoice.number} for {invoice.total} {invoice.currency} issued to "
+                    f"{invoice.billing_name}; the member is emailed it.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:payments_invoice_change", invoice.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Raise an invoice",
+            "form": form,
+            "lines": lines,
+            "member": member,
+            "submit_label": "Issue invoice",
+        }
+        return TemplateResponse(request, "admin/payments/manual_invoice.html", context)
+
+    def deposit_view(self, request: HttpRequest) -> HttpResponse:
+        return deposit(self, request)
+
     def refund_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """A refund, in part or in full, by the payment's method; its consequence for the report."""
         invoice = self._invoice(request, pk)
         if not refunds.can_refund(request.user):
             raise PermissionDenied
-        form = RefundForm(request.POST or None, invoice=invoice)
+        form = RefundRequestForm(request.POST or None, invoice=invoice)
         if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
             try:
-                correction = refunds.payment_refund(
-                    payment=form.cleaned_data["payment"],
+                refund = refunds.refund_request(
+                    payment=data["payment"],
                     actor=request.user,
-                    reason=form.cleaned_data["reason"],
+                    amount=data["amount"],
+                    reason=data["reason"],
+                    check_number=data.get("refund_check_number") or "",
+                    check_date=data.get("refund_check_date"),
+                    consequence=data.get("consequence") or "",
+                    consequence_reason=data.get("consequence_reason") or "",
                 )
             except (invoices.PaymentError, gateway.GatewayError) as exc:
                 form.add_error(None, getattr(exc, "user_message", None) or str(exc))
             else:
-                self.message_user(
-                    request,
-                    f"Refunded; invoice {invoice.number} is cancelled by correction "
-                    f"{correction.number}.",
-                    messages.SUCCESS,
-                )
-                return redirect("admin:payments_invoice_change", correction.pk)
-        return self._form_page(
-            request, invoice, form, f"Refund a payment of invoice {invoice.number}", "Refund"
-        )
+                if refund.status == Refund.Status.REQUESTED:
+                    self.message_user(
+                        request,
+                        f"Refund of {refund.amount} {refund.currency} requested: another finance "
+                        "user must approve it (Payments › Refunds).",
+                        messages.WARNING,
+                    )
+                    return redirect("admin:payments_invoice_change", invoice.pk)
+                self.message_user(request, _refund_done_message(refund, invoice), messages.SUCCESS)
+                target = refund.correction_id or invoice.pk
+                return redirect("admin:payments_invoice_change", target)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Refund a payment of invoice {invoice.number}",
+            "invoice": invoice,
+            "form": form,
+            "submit_label": "Refund",
+            "report_approved": form.report_approved,
+            "approval_above": form.needs_approval_above,
+        }
+        return TemplateResponse(request, "admin/payments/refund_form.html", context)
+
+
+def _refund_done_message(refund: Refund, invoice: Invoice) -> str:
+    text = f"Refunded {refund.amount} {refund.currency} by {refund.method_text}."
+    if refund.correction_id:
+        text += f" Invoice {invoice.number} is cancelled by correction {refund.correction.number}."
+    if refund.consequence == Refund.Consequence.RENEWAL_STANDS:
+        text += " The renewal stands."
+    elif refund.consequence == Refund.Consequence.PAYMENT_DUE:
+        text += " The report is back to payment due with a new invoice."
+    return text + " The member's refund receipt is on its way."
 
 
 def record_check(model_admin, request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
@@ -280,6 +407,8 @@ def record_check(model_admin, request: HttpRequest, invoice: Invoice | None) -> 
                 received_on=data["received_on"],
                 actor=request.user,
             )
+        except checks.CheckDateError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         except invoices.PaymentError as exc:
             form.add_error(None, str(exc))
         else:
@@ -288,6 +417,13 @@ def record_check(model_admin, request: HttpRequest, invoice: Invoice | None) -> 
                 f"Check {payment.check_number} recorded; invoice {payment.invoice.number} is paid.",
                 messages.SUCCESS,
             )
+            if checks.check_is_postdated(payment.check_date):
+                model_admin.message_user(
+                    request,
+                    f"Check {payment.check_number} is post-dated to "
+                    f"{format_date(payment.check_date)}: deposit it on or after that day.",
+                    messages.WARNING,
+                )
             return redirect("admin:payments_invoice_change", payment.invoice_id)
     title = f"Record a check for invoice {invoice.number}" if invoice else "Record a check"
     context = {
@@ -333,6 +469,24 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         return record_check(self, request, None)
+
+    actions = ["export_csv"]
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("export/", wrap(self.export_view), name="payments_payment_export"),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description="Export selected payments to CSV")
+    def export_csv(self, request, queryset):
+        return exports.payments_csv(queryset)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return export_listed(self, request, exports.payments_csv)
 
 
 @admin.register(StripeEvent)
@@ -387,3 +541,174 @@ class CheckAddressAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def audit_member(self, obj):
         return None
+
+
+# --- refunds, finance settings ------------------------------------------------------------------
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every refund; those waiting for a second approver are approved or declined here."""
+
+    list_display = [
+        "id",
+        "invoice_number",
+        "amount",
+        "currency",
+        "method",
+        "status",
+        "consequence",
+        "requested_by",
+        "approved_by",
+        "requested_at",
+        "refunded_at",
+    ]
+    list_filter = ["status", "method", "consequence", "currency", "requested_at"]
+    search_fields = ["payment__invoice__number", "check_number", "stripe_refund_id"]
+    list_select_related = ["payment__invoice", "requested_by", "approved_by"]
+    ordering = ["-requested_at"]
+    actions = ["approve_refunds", "export_csv"]
+
+    @admin.display(description="invoice", ordering="payment__invoice__number")
+    def invoice_number(self, refund: Refund) -> str:
+        return refund.payment.invoice.number
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/approve/", wrap(self.approve_view), name="payments_refund_approve"),
+            path("export/", wrap(self.export_view), name="payments_refund_export"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        refund = self.get_object(request, object_id)
+        extra = extra_context or {}
+        if refund is not None:
+            extra["can_approve"] = (
+                refund.status == Refund.Status.REQUESTED
+                and refunds.can_refund(request.user)
+                and refund.requested_by_id != request.user.pk
+            )
+        return super().change_view(request, object_id, form_url, extra)
+
+    @admin.action(description="Approve the selected refund (a second finance user)")
+    def approve_refunds(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one refund.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(
+            reverse("admin:payments_refund_approve", args=[queryset.get().pk])
+        )
+
+    def approve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not refunds.can_refund(request.user):
+            raise PermissionDenied
+        refund = get_object_or_404(
+            Refund.objects.select_related("payment__invoice", "requested_by"), pk=pk
+        )
+        form = RefundDecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                if form.cleaned_data["decision"] == "approve":
+                    refunds.refund_approve(refund=refund, actor=request.user)
+                    text = f"Refund of {refund.amount} {refund.currency} approved and carried out."
+                else:
+                    refunds.refund_decline(
+                        refund=refund, actor=request.user, reason=form.cleaned_data["note"]
+                    )
+                    text = "Refund declined."
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            except (invoices.PaymentError, gateway.GatewayError) as exc:
+                form.add_error(None, getattr(exc, "user_message", None) or str(exc))
+            else:
+                self.message_user(request, text, messages.SUCCESS)
+                return redirect("admin:payments_refund_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Approve a refund of invoice {refund.payment.invoice.number}",
+            "invoice": refund.payment.invoice,
+            "refund": refund,
+            "form": form,
+            "submit_label": "Save decision",
+        }
+        return TemplateResponse(request, "admin/payments/refund_approve.html", context)
+
+    @admin.action(description="Export selected refunds to CSV")
+    def export_csv(self, request, queryset):
+        return exports.refunds_csv(queryset)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return export_listed(self, request, exports.refunds_csv)
+
+
+@admin.register(FinanceSettings)
+class FinanceSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The amount above which a refund needs a second finance user (one row, with a reason)."""
+
+    fields = ["refund_approval_above"]
+    list_display = ["__str__", "refund_approval_above", "updated_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request) and not FinanceSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def audit_member(self, obj):
+        return None
+
+
+def deposit(model_admin, request: HttpRequest) -> HttpResponse:
+    """A deposit slip: many checks in one form, validated row by row, recorded all or nothing."""
+    if not request.user.has_perm("payments.add_payment"):
+        raise PermissionDenied
+    form = DepositForm(request.POST or None)
+    rows = DepositCheckFormSet(request.POST or None, prefix="checks")
+    problems: dict[int, str] = {}
+    if request.method == "POST" and form.is_valid() and rows.is_valid():
+        entered = [
+            deposits.DepositRow(
+                row=n,
+                invoice_number=row.cleaned_data["invoice_number"],
+                check_number=row.cleaned_data["check_number"],
+                check_date=row.cleaned_data["check_date"],
+                amount=row.cleaned_data["amount"],
+            )
+            for n, row in enumerate(rows.forms, start=1)
+            if not row.is_blank
+        ]
+        try:
+            recorded = deposits.deposit_record(
+                reference=form.cleaned_data["reference"],
+                deposited_on=form.cleaned_data["deposited_on"],
+                rows=entered,
+                actor=request.user,
+            )
+        except deposits.DepositError as exc:
+            problems = exc.problems
+            form.add_error(None, "Nothing was recorded. Correct the rows marked below.")
+        except invoices.PaymentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            model_admin.message_user(
+                request,
+                f"Deposit {recorded.reference}: {recorded.checks} check(s), {recorded.total} "
+                f"{recorded.currency} recorded; each invoice is paid.",
+                messages.SUCCESS,
+            )
+            return redirect("admin:payments_invoice_changelist")
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Invoice._meta,
+        "title": "Enter a deposit of checks",
+        "form": form,
+        "rows": [(n, row, problems.get(n, "")) for n, row in enumerate(rows.forms, start=1)],
+        "formset": rows,
+        "submit_label": "Record deposit",
+    }
+    return TemplateResponse(request, "admin/payments/deposit.html", context)

@@ -15,6 +15,46 @@ from .invoices import CENT, ZERO, PaymentError, lock_invoice, reissue_without
 from .models import Invoice, Payment
 from .settlement import invoice_mark_paid, payment_log, settle_card_attempts
 
+# A check dated ahead ("post-dated", often to the member's deadline) cannot be deposited before its
+# date. Up to POSTDATED_DAYS ahead it is recorded, and the form tells staff to deposit it on that
+# date; further ahead it is refused as a likely mistake in the date (or a check not meant to be
+# cashed yet), to be returned to the member or entered with the right date.
+POSTDATED_DAYS = 30
+
+
+class CheckDateError(PaymentError):
+    """A check's date or the day it was received cannot be right; `field` names the form field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def check_dates_problem(
+    *, check_date: dt.date, received_on: dt.date | None, today: dt.date
+) -> CheckDateError | None:
+    """Why a check's dates are impossible, or None: received in the future, or dated more than
+    POSTDATED_DAYS ahead."""
+    if received_on is not None and received_on > today:
+        return CheckDateError(
+            f"The check cannot have been received on {format_date(received_on)}: that is in the "
+            "future. Enter the day it arrived (today at the latest).",
+            "received_on",
+        )
+    if check_date > today + dt.timedelta(days=POSTDATED_DAYS):
+        return CheckDateError(
+            f"The check is post-dated to {format_date(check_date)}, more than {POSTDATED_DAYS} "
+            "days ahead: it cannot be deposited until then. Return it to the member, or check "
+            "the date you entered.",
+            "check_date",
+        )
+    return None
+
+
+def check_is_postdated(check_date: dt.date, today: dt.date | None = None) -> bool:
+    """Dated after today (within POSTDATED_DAYS): recorded, to be deposited on its date."""
+    return check_date > (today or timezone.localdate())
+
 
 def payment_record_check(
     *,
@@ -29,12 +69,19 @@ def payment_record_check(
 
     A check dated on or before the invoice's on-time date is on time: when it leaves out the late
     fee, the invoice is replaced by one without it (through a correction) and the check pays that.
+    A check received in the future, or dated more than POSTDATED_DAYS ahead, is refused
+    (CheckDateError, naming the field).
     """
     number = (number or "").strip()
     if not number:
         raise PaymentError("Enter the check number.")
     if check_date is None:
         raise PaymentError("Enter the date written on the check.")
+    problem = check_dates_problem(
+        check_date=check_date, received_on=received_on, today=timezone.localdate()
+    )
+    if problem is not None:
+        raise problem
     amount = Decimal(amount).quantize(CENT)
     if amount <= ZERO:
         raise PaymentError("The amount must be more than zero.")

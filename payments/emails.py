@@ -110,3 +110,31 @@ def queue_report_submitted(*, report: Report, invoice: Invoice) -> None:
             "uploads_url": site_url() + reverse("recertification:uploads"),
         },
     )
+
+
+# --- refunds --------------------------------------------------------------------------------------
+
+
+def queue_refund_receipt(refund, *, invoice: Invoice, report: Report | None) -> None:
+    """The refund receipt: amount, method, invoice and what it means for the member's
+    certification; recorded in the refund's transaction, sent after commit."""
+    approved = report is not None and report.status == Report.Status.APPROVED
+    member_emails.queue(
+        key=f"refund_receipt:{refund.pk}",
+        kind=Notification.Kind.REFUND_RECEIPT,
+        member=invoice.member,
+        invoice_ref=invoice.pk,
+        to_email=invoice.billing_email or invoice.member.email,
+        context={
+            "refund": refund,
+            "invoice": invoice,
+            "amount": f"{refund.amount} {refund.currency}",
+            "paid": f"{refund.payment.amount} {refund.payment.currency}",
+            "method": refund.method_text,
+            "full": refund.correction_id is not None,
+            "report": report,
+            "renewal_stands": approved,
+            "payment_due_again": report is not None and refund.consequence == "payment_due",
+            "invoice_url": site_url() + reverse("payments:invoice", args=[invoice.number]),
+        },
+    )

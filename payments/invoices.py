@@ -107,6 +107,7 @@ def create_invoice(
     reason: str = "",
     actor=None,
     notify: bool = True,
+    billing: dict[str, str] | None = None,
 ) -> Invoice:
     if not lines:
         raise PaymentError("An invoice needs at least one line.")
@@ -114,7 +115,7 @@ def create_invoice(
     prefix, counter, number = _next_number()
     now = timezone.now()
     settled = kind == Invoice.Kind.CORRECTION or total == ZERO
-    billing = _billing_for(member, cancels)
+    billing = _billing_for(member, cancels) | (billing or {})
     invoice = Invoice.objects.create(
         prefix=prefix,
         counter=counter,
@@ -446,3 +447,80 @@ def reissue_without(*, invoice: Invoice, fee_code: str, actor, reason: str) -> I
         actor=actor,
         notify=False,
     )
+
+
+BILLING_FIELDS = ["billing_name", "billing_organization", "billing_address", "billing_email"]
+
+
+def billing_details(member: User) -> dict[str, str]:
+    """The billing details an invoice for `member` starts from: their profile."""
+    return {k: v for k, v in _billing(member).items() if k in BILLING_FIELDS}
+
+
+@transaction.atomic
+def invoice_issue_manual(
+    *,
+    member: User,
+    lines: list[tuple[str, Decimal]],
+    currency: str,
+    due_on: dt.date,
+    actor,
+    billing: dict[str, str] | None = None,
+    report: Report | None = None,
+    reason: str = "",
+    today: dt.date | None = None,
+) -> Invoice:
+    """An invoice finance raises by hand (NAMSS places the recertification invoice in the member's
+    account): the lines as entered, numbered like every invoice and emailed to the member.
+
+    Tied to a report, it is that report's recertification invoice (one live invoice per report):
+    a submitted report moves to payment due, and paying it moves the report on to review.
+    """
+    issued_on = today or timezone.localdate()
+    cleaned = []
+    for description, amount in lines:
+        description = (description or "").strip()
+        amount = Decimal(amount).quantize(CENT)
+        if not description or amount <= ZERO:
+            raise PaymentError("Each line needs a description and an amount more than zero.")
+        cleaned.append(Line("", description[:300], amount))
+    if not cleaned:
+        raise PaymentError("An invoice needs at least one line.")
+    if due_on < issued_on:
+        raise PaymentError("The due date cannot be before today.")
+    if report is not None:
+        report = _lock_report(report)
+        if report.member_id != member.pk:
+            raise PaymentError("That report belongs to another member.")
+        existing = live_recertification_invoice(report)
+        if existing is not None:
+            raise PaymentError(
+                f"The report has invoice {existing.number} already; cancel it first to raise "
+                "another."
+            )
+    billing = {k: (v or "").strip() for k, v in (billing or {}).items() if k in BILLING_FIELDS}
+    invoice = create_invoice(
+        member=member,
+        report=report,
+        kind=Invoice.Kind.RECERTIFICATION,
+        lines=cleaned,
+        currency=currency.upper(),
+        issued_on=issued_on,
+        payable_from=issued_on,
+        due_on=due_on,
+        reason=(reason or "").strip(),
+        actor=actor,
+        billing=billing,
+    )
+    if report is not None and report.status == Report.Status.SUBMITTED:
+        report.status = Report.Status.PAYMENT_DUE
+        report.save(update_fields=["status", "updated_at"])
+        log_action(
+            report,
+            "payment_due",
+            actor=actor,
+            member=report.member,
+            before={"status": Report.Status.SUBMITTED},
+            after={"status": report.status, "invoice": invoice.number},
+        )
+    return invoice

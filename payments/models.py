@@ -100,16 +100,25 @@ class Invoice(models.Model):
                 fields=["report"],
                 condition=Q(kind__in=["recertification", "reinstatement"]) & ~Q(status="cancelled"),
                 name="one_live_recertification_invoice_per_report",
+                violation_error_message=(
+                    "This report already has an open or paid recertification invoice: cancel it "
+                    "before issuing another."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["report"],
                 condition=Q(kind="extension") & ~Q(status="cancelled"),
                 name="one_live_extension_invoice_per_report",
+                violation_error_message=(
+                    "This report already has an open or paid extension invoice: cancel it before "
+                    "issuing another."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["cancels"],
                 condition=Q(cancels__isnull=False),
                 name="one_correction_per_invoice",
+                violation_error_message="This invoice has been corrected already.",
             ),
             models.CheckConstraint(
                 condition=(
@@ -117,12 +126,20 @@ class Invoice(models.Model):
                     | (~Q(kind="correction") & Q(cancels__isnull=True, total__gte=0))
                 ),
                 name="invoice_total_sign_matches_kind",
+                violation_error_message=(
+                    "A correction invoice cancels another and is for zero or less; any other "
+                    "invoice is for zero or more."
+                ),
             ),
             models.CheckConstraint(
-                condition=~Q(status="paid") | Q(paid_at__isnull=False), name="paid_invoice_has_date"
+                condition=~Q(status="paid") | Q(paid_at__isnull=False),
+                name="paid_invoice_has_date",
+                violation_error_message="A paid invoice needs the time it was paid.",
             ),
             models.CheckConstraint(
-                condition=Q(due_on__gte=models.F("issued_on")), name="invoice_due_after_issue"
+                condition=Q(due_on__gte=models.F("issued_on")),
+                name="invoice_due_after_issue",
+                violation_error_message="An invoice cannot be due before the day it is issued.",
             ),
         ]
         indexes = [
@@ -176,7 +193,11 @@ class InvoiceLine(models.Model):
         ordering = ["invoice_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position"),
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="invoice_line_quantity"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="invoice_line_quantity",
+                violation_error_message="The quantity of an invoice line must be more than zero.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -237,23 +258,33 @@ class Payment(models.Model):
                 fields=["invoice"],
                 condition=Q(status="confirmed"),
                 name="one_confirmed_payment_per_invoice",
+                violation_error_message="This invoice already has a confirmed payment.",
             ),
             models.UniqueConstraint(
                 fields=["invoice", "attempt"],
                 condition=Q(method="card"),
                 name="one_card_payment_per_attempt",
+                violation_error_message="This card payment attempt is recorded already.",
             ),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payment_amount_positive",
+                violation_error_message="The amount must be more than zero.",
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(method="card", stripe_payment_intent_id__isnull=False)
                     | Q(method="check", check_date__isnull=False) & ~Q(check_number="")
                 ),
                 name="payment_method_details",
+                violation_error_message=(
+                    "A card payment needs its Stripe payment; a check needs its number and date."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["confirmed", "refunded"]) | Q(confirmed_at__isnull=False),
                 name="confirmed_payment_has_date",
+                violation_error_message="A confirmed payment needs the time it was confirmed.",
             ),
         ]
         indexes = [models.Index(fields=["status", "created_at"])]
@@ -406,7 +437,9 @@ class CheckAddress(models.Model):
         ordering = ["program"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(payee="") & ~Q(mailing_address=""), name="check_address_complete"
+                condition=~Q(payee="") & ~Q(mailing_address=""),
+                name="check_address_complete",
+                violation_error_message="Enter both the payee and the mailing address.",
             ),
         ]
 
@@ -443,3 +476,163 @@ def _forget_check_addresses() -> None:
     """Drop the cached addresses now and once the change is committed (payments.check_address)."""
     cache.delete(CHECK_ADDRESS_CACHE_KEY)
     transaction.on_commit(lambda: cache.delete(CHECK_ADDRESS_CACHE_KEY))
+
+
+class FinanceSettings(models.Model):
+    """What finance staff set for the whole portal (one row, edited in the admin with a reason)."""
+
+    refund_approval_above = models.DecimalField(
+        "refunds above this amount need a second approver",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=(
+            "A refund of more than this amount is requested by one finance user and carried out "
+            "when a different finance user approves it. Empty: no second approval."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "finance settings"
+        verbose_name_plural = "finance settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id=1),
+                name="finance_settings_single_row",
+                violation_error_message="There is one row of finance settings: change that one.",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_approval_above__isnull=True) | Q(refund_approval_above__gte=0),
+                name="refund_approval_threshold_not_negative",
+                violation_error_message=(
+                    "The refund amount needing a second approver cannot be negative: leave it "
+                    "empty for no second approval."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Finance settings"
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def refund_threshold(cls) -> Decimal | None:
+        row = cls.objects.filter(pk=1).first()
+        return row.refund_approval_above if row else None
+
+
+class Refund(models.Model):
+    """Money given back from one payment, by the payment's method: through Stripe for a card (its
+    refund id kept), by a check staff write for a check. The refunds of a payment never add up to
+    more than it (payments.refunds checks it under the payment's row lock)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Waiting for a second approver"
+        REFUNDED = "refunded", "Refunded"
+        DECLINED = "declined", "Declined"
+
+    class Consequence(models.TextChoices):
+        NONE = "", "Nothing changes for the report"
+        PAYMENT_DUE = "payment_due", "The report returns to payment due"
+        RENEWAL_STANDS = "renewal_stands", "The renewal stands"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    method = models.CharField(max_length=10, choices=Payment.Method.choices)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    reason = models.TextField()
+    consequence = models.CharField(
+        max_length=20, choices=Consequence.choices, blank=True, default=Consequence.NONE
+    )
+    consequence_reason = models.TextField(blank=True)
+    stripe_refund_id = models.CharField(
+        "Stripe refund", max_length=255, unique=True, null=True, blank=True
+    )
+    check_number = models.CharField("refund check number", max_length=40, blank=True)
+    check_date = models.DateField("refund check date", null=True, blank=True)
+    correction = models.ForeignKey(
+        Invoice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The cancelling invoice issued when the payment is refunded in full.",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    declined_reason = models.TextField(blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["payment_id", "requested_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="refund_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(status="refunded") | Q(refunded_at__isnull=False),
+                name="refund_done_has_date",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    ~Q(status="refunded")
+                    | Q(method="card", stripe_refund_id__isnull=False)
+                    | Q(method="check", check_date__isnull=False) & ~Q(check_number="")
+                ),
+                name="refund_method_details",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("requested_by")),
+                name="refund_approver_is_not_requester",
+            ),
+            models.CheckConstraint(
+                condition=~Q(consequence="renewal_stands") | ~Q(consequence_reason=""),
+                name="refund_renewal_stands_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"Refund of {self.amount} {self.currency} on {self.payment}"
+
+    @property
+    def method_text(self) -> str:
+        if self.method == Payment.Method.CHECK:
+            return f"check {self.check_number}"
+        return "card (back to the card you paid with)"
+
+
+class Deposit(models.Model):
+    """A batch of checks taken to the bank on one deposit slip, entered by finance at once."""
+
+    reference = models.CharField("deposit slip reference", max_length=100)
+    deposited_on = models.DateField("deposit date")
+    currency = models.CharField(max_length=3)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    checks = models.PositiveIntegerField("number of checks")
+    payments = models.ManyToManyField(Payment, related_name="deposits", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-deposited_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total__gt=0, checks__gt=0), name="deposit_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deposit {self.reference} of {self.deposited_on}"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.currencies import validate_currency
 from core.formatting import format_date
 from members.models import Credential, program_choices
 
@@ -18,7 +19,13 @@ class ProgramSettings(models.Model):
     """What staff may change per program: fees and audit share. Defaults come from the rules module."""
 
     program = models.CharField(max_length=20, choices=program_choices, unique=True)
-    currency = models.CharField(max_length=3, default="USD")
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        validators=[validate_currency],
+        help_text="ISO 4217 code, e.g. USD, EUR or CAD (typed in lower case, it is saved in "
+        "capitals).",
+    )
     recertification_fee = models.DecimalField(max_digits=10, decimal_places=2)
     late_fee = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     extension_fee = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
@@ -29,6 +36,12 @@ class ProgramSettings(models.Model):
         decimal_places=3,
         default=Decimal("0.100"),
         help_text="0.100 selects one report in ten at random on submission.",
+    )
+    review_turnaround_days = models.PositiveSmallIntegerField(
+        "promised review turnaround (days)",
+        default=30,
+        help_text="Days from submission within which staff promise a decision (the dashboard "
+        "counts the reports waiting longer).",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -44,9 +57,15 @@ class ProgramSettings(models.Model):
                     reinstatement_fee__gte=0,
                 ),
                 name="program_fees_not_negative",
+                violation_error_message="A fee cannot be negative: enter 0 for no fee.",
             ),
             models.CheckConstraint(
-                condition=Q(audit_rate__gte=0, audit_rate__lte=1), name="audit_rate_is_a_share"
+                condition=Q(audit_rate__gte=0, audit_rate__lte=1),
+                name="audit_rate_is_a_share",
+                violation_error_message=(
+                    "The share of reports selected for audit is between 0 (none) and 1 (all), "
+                    "e.g. 0.100 for one in ten."
+                ),
             ),
         ]
 
@@ -99,6 +118,10 @@ class Report(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     points_counted = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     points_required = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    # The sum of staff's PointsAdjustment rows, added to the rules engine's total when scoring.
+    points_adjustment = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("0"), editable=False
+    )
     # The scored lines as they stood at submission, so a submitted report never changes under review.
     snapshot = models.JSONField(default=dict, blank=True)
     is_paper = models.BooleanField("paper report", default=False)
@@ -118,6 +141,15 @@ class Report(models.Model):
         blank=True,
         related_name="+",
     )
+    # The reviewer who works on the report ("My queue"); assignment is audited (backoffice.assignment).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_reports",
+        limit_choices_to={"is_staff": True},
+    )
     scanned_report = models.FileField(
         "scanned paper report", upload_to=_scan_upload_path, max_length=255, blank=True
     )
@@ -136,11 +168,14 @@ class Report(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(cycle_end__gt=models.F("cycle_start")), name="report_cycle_order"
+                condition=Q(cycle_end__gt=models.F("cycle_start")),
+                name="report_cycle_order",
+                violation_error_message="The end of the report's cycle must come after its start.",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["open", "returned"]) | Q(submitted_at__isnull=False),
                 name="submitted_report_has_date",
+                violation_error_message="A submitted report needs the time it was submitted.",
             ),
         ]
         indexes = [
@@ -153,6 +188,11 @@ class Report(models.Model):
                 name="report_review_queue",
                 condition=Q(status__in=["submitted", "payment_due", "in_review", "audit"]),
             ),
+            # Every other view of the queue (a status, "All", later pages), newest first: read in
+            # index order instead of sorting every report (docs/performance.md).
+            models.Index(
+                models.F("submitted_at").desc(), models.F("id").desc(), name="report_newest_first"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -161,6 +201,14 @@ class Report(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
+
+    @property
+    def adjustment_list(self) -> list:
+        """Staff's adjustments of the counted points with their reasons (a query only when there
+        are some)."""
+        if not self.points_adjustment:
+            return []
+        return list(self.adjustments.order_by("made_at", "id"))
 
     @property
     def designations(self) -> str:
@@ -226,8 +274,15 @@ class Entry(models.Model):
                     | Q(date__isnull=True, year__isnull=False)
                 ),
                 name="entry_has_date_or_year",
+                violation_error_message=(
+                    "An entry has either a date or a year, not both and not neither."
+                ),
             ),
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="entry_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0),
+                name="entry_quantity_positive",
+                violation_error_message="The quantity must be more than zero.",
+            ),
             models.UniqueConstraint(
                 fields=["member", "year_key"], name="one_entry_per_year_and_organization"
             ),
@@ -288,8 +343,40 @@ class AuditDecision(models.Model):
             models.CheckConstraint(
                 condition=~Q(decision="rejected") | ~Q(reason=""),
                 name="rejected_entry_has_reason",
+                violation_error_message="Give the reason when rejecting an entry.",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()}: entry {self.entry_id} of report {self.report_id}"
+
+
+class PointsAdjustment(models.Model):
+    """Staff's change to a report's counted points, with the reason the member reads on the
+    portal. Added on top of the rules engine's total in one place (`selectors.ScoredReport.total`);
+    `Report.points_adjustment` keeps the sum, so scoring costs no extra query."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="adjustments")
+    points = models.DecimalField(max_digits=8, decimal_places=2)
+    reason = models.TextField()
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    made_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["report_id", "made_at", "id"]
+        permissions = [
+            (
+                "correct_for_member",
+                "Can add and correct entries, points and contact details on a member's behalf",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(points=0), name="adjustment_not_zero"),
+            models.CheckConstraint(condition=~Q(reason=""), name="adjustment_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        sign = "+" if self.points > 0 else ""
+        return f"{sign}{self.points} on report {self.report_id}: {self.reason}"

@@ -247,7 +247,10 @@ def _shown(value) -> str:
 
 
 def _summary_table(
-    program: rules.Program, category: rules.Category, lines: list[selectors.ScoredLine]
+    program: rules.Program,
+    category: rules.Category,
+    lines: list[selectors.ScoredLine],
+    decisions: dict | None = None,
 ) -> SummaryTable:
     kinds = program.kinds_in(category.code)
     columns = [
@@ -265,7 +268,8 @@ def _summary_table(
             for name, label in columns
         ]
         files = [] if line.auto else line.entry.attached_files
-        rows.append({"line": line, "cells": cells, "files": files})
+        decision = None if line.auto else (decisions or {}).get(line.entry.pk)
+        rows.append({"line": line, "cells": cells, "files": files, "decision": decision})
     return SummaryTable(category, columns, files_label, rows)
 
 
@@ -292,7 +296,11 @@ def summary_context(member) -> dict:
     scored = selectors.current_reports(member)
     sections = []
     for s in scored:
-        tables = [_summary_table(s.program, c, s.lines_in(c.code)) for c in s.program.categories]
+        decisions = s.decisions
+        tables = [
+            _summary_table(s.program, c, s.lines_in(c.code), decisions)
+            for c in s.program.categories
+        ]
         sections.append((s, tables, minimum_notes(s)))
     return {"active": "summary", "scored_reports": scored, "summary_sections": sections}
 

@@ -76,8 +76,14 @@ class ScoredReport:
     credentials: list[Credential] = field(default_factory=list)
 
     @property
+    def adjustment(self) -> Decimal:
+        """Staff's adjustment of the counted points (PointsAdjustment), 0 without one."""
+        return self.report.points_adjustment or Decimal(0)
+
+    @property
     def total(self) -> Decimal:
-        return self.result.total
+        """The rules engine's total with staff's adjustment on top: the one place it is added."""
+        return max(self.result.total + self.adjustment, Decimal(0))
 
     @property
     def required(self) -> Decimal:
@@ -85,13 +91,14 @@ class ScoredReport:
 
     @property
     def met(self) -> bool:
-        return self.result.met
+        """The rules' verdict; an adjustment below the requirement's total unmeets it."""
+        return self.result.met and self.total >= self.required
 
     @property
     def percent(self) -> int:
         if not self.result.required:
             return 100
-        return min(100, int(self.result.total * 100 / self.result.required))
+        return min(100, int(self.total * 100 / self.result.required))
 
     @property
     def renewed_on(self):

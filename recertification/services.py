@@ -281,8 +281,11 @@ def entry_create(
     files: list | None = None,
     actor=None,
     repeat_of: int | None = None,
+    reason: str = "",
 ) -> Entry:
     """Save an activity once, counting toward the current report of each chosen credential.
+
+    ``actor`` and ``reason``: staff entering it on the member's behalf (backoffice.corrections).
 
     ``repeat_of``: the earlier entry of the same activity the member confirmed repeating; without
     it a repeat raises RepeatedEntry and nothing is saved.
@@ -310,7 +313,12 @@ def entry_create(
     entry.reports.add(*reports)
     entry.file_list = _store_files(entry, files or [], kind.uploads.max_files)
     log_action(
-        entry, "created", actor=actor or member, member=member, after=_entry_state(entry, reports)
+        entry,
+        "created",
+        actor=actor or member,
+        member=member,
+        reason=reason,
+        after=_entry_state(entry, reports),
     )
     return entry
 
@@ -468,8 +476,10 @@ def entry_update(
     actor=None,
     credentials: list[Credential] | None = None,
     repeat_of: int | None = None,
+    reason: str = "",
 ) -> Entry:
-    """Change an entry of an open report; the audit history keeps before and after.
+    """Change an entry of an open report; the audit history keeps before and after (and staff's
+    ``reason`` when they change it on the member's behalf).
 
     ``credentials``: the credentials the entry now counts toward (None: its reports stay). Under
     the same locks and checks as a new entry: a report it joins must take new entries (open, the
@@ -534,6 +544,7 @@ def entry_update(
         "updated",
         actor=actor or member,
         member=member,
+        reason=reason,
         before=before,
         after=_entry_state(entry, [locked[pk] for pk in target_ids]),
     )

@@ -2,4 +2,4 @@
 queue, report_page and report_actions), members, credentials and the records behind automatic
 points (members), lapsed members' paper reports (paper)."""
 
-from . import members, reports  # noqa: F401  (each registers its ModelAdmins)
+from . import corrections, members, reports  # noqa: F401  (each registers its ModelAdmins)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -22,13 +22,23 @@ from core.admin_helpers import (
     AuditedAdminMixin,
     ReadOnlyAdminMixin,
     csv_response,
+    export_listed,
     reason_field,
 )
 from core.audit import log_action, snapshot
-from members.models import CommitteeRecord, Credential, MembershipRecord, User
+from core.formatting import format_date
+from core.models import AuditLog
+from lifecycle.deadlines import credential_deadlines
+from members.models import CommitteeRecord, Credential, MembershipRecord, Notification, User
+from payments.models import Invoice, Payment
 from recertification import rules
+from recertification.models import Report, ReportCredential
 
 from .. import imports
+from ..corrections import ADDRESS_FIELDS, can_correct, contact_correct
+from ..erasure import personal_data_erase
+from ..models import MemberNote
+from ..notes import NOTE_MAX, member_note_add
 from .paper import paper_report_view
 
 # --- members --------------------------------------------------------------------------------------
@@ -104,6 +114,71 @@ class HoldsStatusFilter(CredentialExistsFilter):
         return Credential.Status.choices
 
 
+# --- a member's page: the read-only overview and internal notes ----------------------------------
+
+OVERVIEW_ROWS = 50  # emails and history rows shown; the full lists are linked
+
+
+class MemberNoteForm(forms.Form):
+    text = forms.CharField(
+        label="Note",
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 60}),
+        help_text="Staff only: the member never sees it. Kept as written, with who and when.",
+    )
+
+
+def member_overview(member: User) -> dict:
+    """What staff read of one member, a query per section whatever the record's size."""
+    reports = list(
+        Report.objects.filter(member=member)
+        .select_related("assigned_to")
+        .defer("snapshot")
+        .prefetch_related(
+            Prefetch("credentials", queryset=Credential.all_objects.only("id", "designation"))
+        )
+        .order_by("-cycle_start", "-id")
+    )
+    invoices = list(
+        Invoice.objects.filter(member=member)
+        .prefetch_related(
+            Prefetch("payments", queryset=Payment.objects.order_by("created_at", "id"))
+        )
+        .order_by("-issued_on", "-id")
+    )
+    history = AuditLog.objects.filter(member=member).select_related("actor")
+    return {
+        "member": member,
+        "credentials": list(Credential.all_objects.filter(holder=member).order_by("designation")),
+        "reports": reports,
+        "invoices": invoices,
+        "emails": list(Notification.objects.filter(member=member)[:OVERVIEW_ROWS]),
+        "history": list(history[:OVERVIEW_ROWS]),
+        "notes": list(MemberNote.objects.filter(member=member).select_related("author")),
+    }
+
+
+class EraseForm(forms.Form):
+    member_number = forms.CharField(
+        label="Type the member number to confirm",
+        max_length=12,
+        help_text="Erasing cannot be undone.",
+    )
+    reason = reason_field(
+        help_text="How and when the person asked (for example: email of 11/30/2026 to support)."
+    )
+
+    def __init__(self, *args, member: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_member_number(self) -> str:
+        typed = self.cleaned_data["member_number"].strip()
+        if typed != self.member.member_number:
+            raise ValidationError("That is not this member's number.")
+        return typed
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     list_display = [
@@ -165,12 +240,280 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # accounts are deactivated (is_active), never deleted: history refers to them
 
+    # A reviewer (the corrections permission, not change_user) corrects the email and postal
+    # address only, with a reason: backoffice.corrections.contact_correct.
+    CORRECTABLE = ("email", *ADDRESS_FIELDS)
+
+    def _correcting(self, request) -> bool:
+        return not request.user.has_perm("members.change_user") and can_correct(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) or self._correcting(request)
+
+    def user_change_password(self, request, id, form_url=""):
+        if self._correcting(request):
+            raise PermissionDenied  # contact details only: never the password
+        return super().user_change_password(request, id, form_url)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and self._correcting(request):
+            every = [f for _, options in self.fieldsets for f in options["fields"]]
+            return [f for f in every if f not in self.CORRECTABLE]
+        return super().get_readonly_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change and self._correcting(request):
+            data = form.cleaned_data
+            contact_correct(
+                member=obj,
+                actor=request.user,
+                reason=data.get("change_reason", ""),
+                email=data.get("email"),
+                **{f: data.get(f) for f in ADDRESS_FIELDS},
+            )
+            obj.refresh_from_db()
+            return
+        super().save_model(request, obj, form, change)
+
+    # --- the member's page: overview and internal notes (member_overview, MemberNote) ----------
+
+    change_form_template = "admin/members/user/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/notes/add/",
+                self.admin_site.admin_view(self.note_add_view),
+                name="members_user_note_add",
+            ),
+            path(
+                "<int:pk>/erase/",
+                self.admin_site.admin_view(self.erase_view),
+                name="members_user_erase",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = dict(extra_context or {})
+        member = self.get_object(request, object_id)
+        if member is not None and self.has_view_permission(request, member):
+            extra["overview"] = member_overview(member)
+        return super().change_view(request, object_id, form_url, extra)
+
+    def note_add_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """An internal note: any staff account that may see the member may add one."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        member = get_object_or_404(User, pk=pk)
+        form = MemberNoteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                member_note_add(member=member, author=request.user, text=form.cleaned_data["text"])
+            except ValidationError as error:
+                form.add_error(None, " ".join(error.messages))
+            else:
+                self.message_user(request, "Note added.", messages.SUCCESS)
+                return redirect("admin:members_user_change", member.pk)
+        return TemplateResponse(
+            request,
+            "admin/members/user/note_add.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": f"Internal note on {member.display_name}",
+                "member": member,
+                "form": form,
+            },
+        )
+
+    def erase_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Erase a person's personal data on their request (backoffice/erasure.py): Administrators."""
+        if not request.user.has_perm("members.delete_user"):
+            raise PermissionDenied
+        member = get_object_or_404(User, pk=pk)
+        form = EraseForm(request.POST or None, member=member)
+        if request.method == "POST" and form.is_valid():
+            try:
+                personal_data_erase(
+                    member=member, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                form.add_error(None, " ".join(error.messages))
+            else:
+                self.message_user(
+                    request,
+                    f"The personal data of member {member.member_number} is erased; invoices, "
+                    "payments and the audit trail are kept.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:members_user_change", member.pk)
+        return TemplateResponse(
+            request,
+            "admin/members/user/erase.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": f"Erase the personal data of {member.display_name}",
+                "member": member,
+                "form": form,
+            },
+        )
+
 
 # --- credentials ---------------------------------------------------------------------------------
+
+# A report in one of these keeps a credential open after its cycle ends, while staff decide.
+AWAITING_DECISION = (
+    Report.Status.SUBMITTED,
+    Report.Status.PAYMENT_DUE,
+    Report.Status.IN_REVIEW,
+    Report.Status.AUDIT,
+    Report.Status.RETURNED,
+)
+
+
+def _length(start, end) -> str:
+    days = (end - start).days + 1
+    if days < 365:
+        return f"{days} days"
+    years = round(days / 365.25)
+    return f"{years} year{'s' if years != 1 else ''}"
+
+
+class CredentialAdminForm(forms.ModelForm):
+    """A credential as its program declares it: a designation of the program, the program's cycle
+    length, and a status that agrees with the dates. Each refusal is worded at its field."""
+
+    class Meta:
+        model = Credential
+        fields = [
+            "holder",
+            "program",
+            "designation",
+            "certified_since",
+            "cycle_start",
+            "cycle_end",
+            "renewed_on",
+            "status",
+            "first_dual_cycle",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        # The program of the form, or (where the field is read-only for this user) the record's.
+        code = data.get("program") or getattr(self.instance, "program", None)
+        try:
+            program = rules.get_program(code) if code else None
+        except (KeyError, ValueError):
+            program = None
+        if program is None:
+            return data
+        today = timezone.localdate()
+        designation = data.get("designation")
+        if designation and designation not in program.credentials:
+            self.add_error(
+                "designation",
+                f"{designation} is not a designation of {program.name}; choose one of "
+                f"{', '.join(program.credentials)}.",
+            )
+        for name, what in (("certified_since", "certification"), ("renewed_on", "renewal")):
+            day = data.get(name)
+            if day is not None and day > today:
+                self.add_error(
+                    name,
+                    f"The {what} date {format_date(day)} is in the future: enter the date it "
+                    "happened.",
+                )
+        since, start, end = (
+            data.get("certified_since"),
+            data.get("cycle_start"),
+            data.get("cycle_end"),
+        )
+        if since and start and start < since:
+            self.add_error(
+                "certified_since",
+                f"The certification date ({format_date(since)}) is after the start of the cycle "
+                f"({format_date(start)}): a cycle starts on or after the certification date.",
+            )
+        adding = self.instance.pk is None
+        changed = set(self.changed_data)
+        if start and end and (adding or changed & {"program", "cycle_start", "cycle_end"}):
+            expected = program.cycle_end(start)
+            if end != expected:
+                self.add_error(
+                    "cycle_end",
+                    f"A {program.name} cycle starting on {format_date(start)} ends on "
+                    f"{format_date(expected)} ({program.cycle.description.rstrip('.')}); "
+                    f"{format_date(end)} would make a cycle of {_length(start, end)}. A new "
+                    "certificant's first cycle starts on the certification date.",
+                )
+        if data.get("first_dual_cycle") and not any(
+            r.first_dual_cycle for r in program.requirements
+        ):
+            self.add_error(
+                "first_dual_cycle",
+                f"{program.name} has no first cycle as a dual certificant; leave this unticked.",
+            )
+        status = data.get("status")
+        if status and end and (adding or changed & {"program", "status", "cycle_end"}):
+            self._check_status(program, status, start, end, today)
+        return data
+
+    def _check_status(self, program, status, start, end, today) -> None:
+        label = Credential.Status(status).label
+        if status in (Credential.Status.LAPSED, Credential.Status.TERMINATED) and end >= today:
+            self.add_error(
+                "status",
+                f"{label} is for a credential whose cycle is over, and this cycle has not ended "
+                f"(it ends on {format_date(end)}). Keep New or Renew, or enter the cycle that "
+                "ended.",
+            )
+        elif status in Credential.OPEN_STATUSES and end < today:
+            candidate = Credential(program=program.code, cycle_start=start, cycle_end=end)
+            lapses_on = credential_deadlines(candidate, extended=True).lapses_on
+            awaiting = (
+                self.instance.pk is not None
+                and ReportCredential.objects.filter(
+                    credential_id=self.instance.pk,
+                    cycle_start=start,
+                    report__status__in=AWAITING_DECISION,
+                ).exists()
+            )
+            if today >= lapses_on and not awaiting:
+                self.add_error(
+                    "status",
+                    f"{label} is for a current cycle, and this cycle ended on {format_date(end)}: "
+                    f"by the {program.name} calendar the credential is lapsed from "
+                    f"{format_date(lapses_on)} unless a report of that cycle awaits a decision. "
+                    "Enter the new cycle, or set the status Lapsed.",
+                )
+
+
+# What makes a credential count: only an Administrator changes them by hand (with a reason, in the
+# audit log); everyone else goes through the services (approval, lapse, reinstatement).
+STANDING_FIELDS = (
+    "holder",
+    "program",
+    "designation",
+    "certified_since",
+    "cycle_start",
+    "cycle_end",
+    "renewed_on",
+    "status",
+)
 
 
 @admin.register(Credential)
 class CredentialAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    form = CredentialAdminForm
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.has_perm("members.change_credential_standing"):
+            readonly += [name for name in STANDING_FIELDS if name not in readonly]
+        return readonly
+
     list_display = [
         "designation",
         "holder",
@@ -291,7 +634,7 @@ class CredentialAdmin(AuditedAdminMixin, admin.ModelAdmin):
         """The roster as filtered on screen, every page of it."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return self._roster(self.get_changelist_instance(request).queryset)
+        return export_listed(self, request, self._roster)
 
     def paper_report(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not request.user.has_perm("recertification.record_paper_report"):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from core.admin_helpers import reason_field
 from members.models import Credential
 from recertification import rules
+from recertification.entry_details import quantity_problem, text_detail_fields
 
 from ..paper import (
     CheckReceived,
@@ -33,8 +34,55 @@ from ..paper import (
 )
 
 
+def _entry_kinds(program: rules.Program) -> list[rules.Kind]:
+    return [k for c in program.categories for k in program.entry_kinds(c.code)]
+
+
+def _one_label(labels: list[str], default: str) -> str:
+    """The label the kinds share, else their labels in declared order (at most three)."""
+    ordered = list(dict.fromkeys(labels))
+    if not ordered:
+        return default
+    return " / ".join(ordered[:3]) if len(ordered) > 1 else ordered[0]
+
+
+def paper_columns(program: rules.Program) -> list[tuple[str, str]]:
+    """The paper form's columns for this program: only the fields its kinds ask for, with the
+    labels the declaration gives them (e.g. "Sponsor" for IPMA-HR, "NAMSS approved" for NAMSS)."""
+    kinds = _entry_kinds(program)
+
+    def labels(name: str) -> list[str]:
+        return [spec.label for k in kinds for spec in k.fields if spec.name == name]
+
+    columns = [("kind", "Kind")]
+    if any(k.period == "dated" for k in kinds):
+        columns.append(("date", "Date"))
+    if any(k.period != "dated" for k in kinds):
+        columns.append(("year", "Year"))
+    variable = [k for k in kinds if k.fixed_quantity is None]
+    if variable:
+        columns.append(("quantity", _one_label([k.quantity_label for k in variable], "Quantity")))
+    for name, default in (("organization", "Organization"), ("group", "Group")):
+        if labels(name):
+            columns.append((name, _one_label(labels(name), default)))
+    if labels("approved"):
+        columns.append(("approved", _one_label(labels("approved"), "Approved")))
+    details = [text_detail_fields(k) for k in kinds]
+    firsts = [d[0].label for d in details if d]
+    seconds = [d[1].label for d in details if len(d) > 1]
+    if firsts:
+        columns.append(("title", _one_label(firsts, "Title")))
+    if seconds:
+        columns.append(("source", _one_label(seconds, "Source")))
+    return columns
+
+
 class PaperEntryForm(forms.Form):
-    """One activity from the paper report; any kind of the program, checked by the rules engine."""
+    """One activity from the paper report; any kind of the program, held to the kind's limits.
+
+    Only the columns the program uses are fields (`paper_columns`); the title and source columns
+    are the kind's first and second text details (Title and Sponsor, Activity title and
+    Provider...), kept under the declaration's field names."""
 
     kind = forms.ChoiceField(required=False)
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -45,17 +93,45 @@ class PaperEntryForm(forms.Form):
     organization = forms.CharField(required=False, max_length=150)
     group = forms.CharField(required=False, max_length=150)
     approved = forms.BooleanField(required=False)
-    title = forms.CharField(required=False, max_length=150, label="Title or description")
+    title = forms.CharField(required=False, max_length=150)
+    source = forms.CharField(required=False, max_length=150)
 
     def __init__(self, *args, program: rules.Program, **kwargs):
         super().__init__(*args, **kwargs)
         self.program = program
         self.entry: PaperEntry | None = None
+        self.columns = paper_columns(program)
+        used = dict(self.columns)
+        for name in list(self.fields):
+            if name not in used:
+                del self.fields[name]
+            else:
+                self.fields[name].label = used[name]
+        if "quantity" in self.fields:
+            self.fields["quantity"].widget.attrs.update({"min": "0", "step": "any"})
         self.fields["kind"].choices = [("", "---------")] + [
             (category.label, [(k.code, k.short) for k in program.entry_kinds(category.code)])
             for category in program.categories
             if program.entry_kinds(category.code)
         ]
+
+    @property
+    def cells(self) -> list:
+        """The row's bound fields in column order."""
+        return [self[name] for name, _ in self.columns]
+
+    def _details(self, kind: rules.Kind, data: dict) -> dict[str, str]:
+        slots = text_detail_fields(kind)
+        details = {}
+        for position, name in enumerate(("title", "source")):
+            value = (data.get(name) or "").strip()
+            if not value:
+                continue
+            if position < len(slots):
+                details[slots[position].name] = value
+            else:
+                self.add_error(name, f"{kind.short} does not ask for {self.fields[name].label}.")
+        return details
 
     def clean(self):
         data = super().clean()
@@ -69,12 +145,17 @@ class PaperEntryForm(forms.Form):
         values: dict[str, Any] = {"kind": code, "date": None, "year": None}
         period = "date" if kind.period == "dated" else "year"
         if data.get(period) is None:
-            self.add_error(period, f"{kind.short} needs a {period}.")
+            self.add_error(
+                period if period in self.fields else None, f"{kind.short} needs a {period}."
+            )
         values[period] = data.get(period)
         for name in ("organization", "group"):
             values[name] = (data.get(name) or "").strip() if name in asks else ""
             if name in kind.requires and not values[name]:
-                self.add_error(name, f"{kind.short} needs the {name}.")
+                self.add_error(
+                    name if name in self.fields else None,
+                    f"{kind.short} needs the {dict(self.columns).get(name, name).lower()}.",
+                )
         values["approved"] = bool(data.get("approved")) if "approved" in asks else False
         if kind.fixed_quantity is not None:
             values["quantity"] = kind.fixed_quantity
@@ -82,14 +163,17 @@ class PaperEntryForm(forms.Form):
             self.add_error("quantity", f"Enter the {kind.quantity_label.lower()}.")
         else:
             values["quantity"] = data["quantity"]
+            problem = quantity_problem(kind, data["quantity"])
+            if problem:
+                self.add_error("quantity", problem)
+        details = self._details(kind, data)
         if self.errors:
             return data
         try:
             rules.check_activity(self.program, rules.Activity(**values))
         except ValueError as error:
             raise ValidationError(str(error)) from None
-        title = (data.get("title") or "").strip()
-        self.entry = PaperEntry(values=values, details={"title": title} if title else {})
+        self.entry = PaperEntry(values=values, details=details)
         return data
 
 
@@ -120,6 +204,15 @@ class PaperReportForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     PAYMENT = ("check_number", "check_date", "amount", "received_on")
+
+    def clean_signed_on(self):
+        signed_on = self.cleaned_data["signed_on"]
+        if signed_on > timezone.localdate():
+            raise forms.ValidationError(
+                "This date is in the future: enter the date written on the signed report "
+                "(today at the latest)."
+            )
+        return signed_on
 
     def __init__(self, *args, can_pay: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -230,6 +323,11 @@ def paper_report_view(model_admin, request: HttpRequest, credential: Credential)
             "form": form,
             "formset": formset,
             "preview": preview,
+            "subtotals": rules.progress(program, preview.result) if preview else [],
+            "columns": paper_columns(program),
+            "quantity_units": sorted(
+                {k.unit_plural for k in _entry_kinds(program) if k.fixed_quantity is None}
+            ),
             "row_errors": row_errors,
             "fees": fees,
             "fees_total": sum((amount for _, amount in fees), Decimal("0")),

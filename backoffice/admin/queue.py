@@ -16,18 +16,34 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+from django.db.models.lookups import IsNull
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from core.admin_helpers import CSV_CHUNK, chunked, csv_response, reason_field
+from core.admin_helpers import CSV_CHUNK, chunked, csv_response, export_listed, reason_field
+from core.models import AuditLog
 from members.models import Credential
 from recertification import rules
-from recertification.models import Report, ReportCredential
+from recertification.models import EntryFile, ProgramSettings, Report, ReportCredential
 
+from ..assignment import assignable_staff, report_assign
 from ..invoices import (
     invoice_number_condition,
     invoice_numbers_have_prefix,
@@ -120,6 +136,132 @@ class PaidFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The audit record a selection leaves, by staff or by the random draw on submission.
+SELECTED_FOR_AUDIT = "selected for audit"
+
+
+def _audit_pending() -> Q:
+    return Q(selected_for_audit=True, audit_outcome="")
+
+
+def _files_after_selection() -> EntryFile:
+    """The report's files uploaded after its latest selection for audit (a correlated query)."""
+    selected_at = Subquery(
+        AuditLog.objects.filter(
+            object_type=Report._meta.label_lower,
+            object_id=Cast(OuterRef(OuterRef("pk")), CharField()),
+            action=SELECTED_FOR_AUDIT,
+        )
+        .order_by("-at", "-id")
+        .values("at")[:1]
+    )
+    return EntryFile.objects.filter(entry__reports=OuterRef("pk"), uploaded_at__gt=selected_at)
+
+
+def documents_received_condition() -> Q:
+    """Reports under audit whose member uploaded documents since the selection (for filters)."""
+    return _audit_pending() & Q(Exists(_files_after_selection()))
+
+
+def documents_received_column() -> Case:
+    """The column for the rows shown: looked up only for reports under audit, by index."""
+    return Case(
+        When(
+            _audit_pending(),
+            then=IsNull(Subquery(_files_after_selection().values("pk")[:1]), False),
+        ),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+class DocumentsFilter(admin.SimpleListFilter):
+    """Reports under audit with documents uploaded since the selection, or still waiting."""
+
+    title = "audit documents"
+    parameter_name = "documents"
+
+    def lookups(self, request, model_admin):
+        return [("received", "Documents received"), ("waiting", "Waiting for documents")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "received":
+            return queryset.filter(documents_received_condition())
+        if self.value() == "waiting":
+            return queryset.filter(_audit_pending()).exclude(Exists(_files_after_selection()))
+        return queryset
+
+
+def turnarounds() -> dict[str, int]:
+    """Each program's promised review turnaround in days (ProgramSettings, else the default)."""
+    default = ProgramSettings._meta.get_field("review_turnaround_days").default
+    found = dict(ProgramSettings.objects.values_list("program", "review_turnaround_days"))
+    return {p.code: found.get(p.code, default) for p in rules.programs()}
+
+
+def overdue_condition(now: dt.datetime, days: dict[str, int]) -> Q:
+    """Reports in the queue waiting longer than their program's turnaround."""
+    condition = Q(pk__in=[])
+    for program, limit in days.items():
+        condition |= Q(program=program, submitted_at__lt=now - dt.timedelta(days=limit))
+    return Q(status__in=QUEUE_STATUSES) & condition
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    """Reports waiting longer than the turnaround staff promise (ProgramSettings)."""
+
+    title = "waiting"
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Longer than the promised turnaround")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.filter(overdue_condition(timezone.now(), turnarounds()))
+        return queryset
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    """ "My queue": the signed-in reviewer's open reports; "Unassigned": nobody's."""
+
+    title = "assigned to"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "My queue (assigned to me, open)"), ("none", "Unassigned")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assigned_to=request.user, status__in=QUEUE_STATUSES)
+        if self.value() == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset
+
+
+class AssigneeChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.display_name} ({obj.username})"
+
+
+def assign_form(data=None) -> forms.Form:
+    form = forms.Form(data)
+    form.fields["assignee"] = AssigneeChoice(
+        queryset=assignable_staff(),
+        required=False,
+        empty_label="Nobody (unassign)",
+        label="Assign to",
+    )
+    form.fields["reason"] = reason_field(False)
+    return form
+
+
+ASSIGN_EXPLANATION = (
+    "The report shows in the reviewer's “My queue”. The change is kept in the report's "
+    "history with who made it and the note."
+)
+
+
 # --- the queue ------------------------------------------------------------------------------------
 
 
@@ -137,7 +279,9 @@ class ReportQueueMixin:
         "points",
         "paid",
         "selected_for_audit",
+        "documents",
         "is_paper",
+        "assignee",
     ]
     list_display_links = ["id", "member"]
     list_filter = [
@@ -149,10 +293,13 @@ class ReportQueueMixin:
         "selected_for_audit",
         "audit_outcome",
         "is_paper",
+        AssignedFilter,
+        DocumentsFilter,
+        WaitingFilter,
     ]
     search_fields = ["member__last_name", "member__email", "member__member_number"]
     search_help_text = "Name, email, member number or invoice number."
-    list_select_related = ["member"]
+    list_select_related = ["member", "assigned_to"]
     list_per_page = 50
     show_full_result_count = False
     ordering = ["-submitted_at", "-id"]
@@ -163,6 +310,7 @@ class ReportQueueMixin:
         "bulk_waive_fee",
         "bulk_select_audit",
         "bulk_clear_audit",
+        "bulk_assign",
     ]
 
     # --- the list -----------------------------------------------------------------------------------
@@ -182,7 +330,7 @@ class ReportQueueMixin:
             super()
             .get_queryset(request)
             .defer("snapshot", "return_reason")
-            .annotate(is_paid=paid_column())
+            .annotate(is_paid=paid_column(), documents_received=documents_received_column())
             .prefetch_related(
                 Prefetch(
                     "credentials", queryset=Credential.objects.only("id", "designation", "program")
@@ -229,9 +377,20 @@ class ReportQueueMixin:
     def paid(self, report: Report) -> bool:
         return bool(getattr(report, "is_paid", False)) or report.fee_waived
 
+    @admin.display(description="audit documents", ordering="documents_received")
+    def documents(self, report: Report) -> str:
+        return "documents received" if getattr(report, "documents_received", False) else ""
+
+    @admin.display(description="assigned to", ordering="assigned_to__username")
+    def assignee(self, report: Report) -> str:
+        return report.assigned_to.username if report.assigned_to_id else ""
+
     def queue_urls(self) -> list:
         wrap = self.admin_site.admin_view
-        return [path("export.csv", wrap(self.export_view), name="recertification_report_export")]
+        return [
+            path("export.csv", wrap(self.export_view), name="recertification_report_export"),
+            path("<int:pk>/assign/", wrap(self.assign_view), name="recertification_report_assign"),
+        ]
 
     def changelist_view(self, request, extra_context=None):
         extra = {"export_query": request.GET.urlencode(), **(extra_context or {})}
@@ -250,6 +409,67 @@ class ReportQueueMixin:
 
     def has_audit_permission(self, request) -> bool:
         return ACTIONS["select_audit"].allowed(request.user)
+
+    def has_assign_permission(self, request) -> bool:
+        """Whoever decides reports (reviewers, administrators) shares them out."""
+        return ACTIONS["approve"].allowed(request.user)
+
+    # --- assignment: the bulk action and the report page's form --------------------------------
+
+    @admin.action(description="Assign to…", permissions=["assign"])
+    def bulk_assign(self, request, queryset):
+        if not self.has_assign_permission(request):
+            raise PermissionDenied
+        count = queryset.count()
+        if count > BULK_LIMIT:
+            self.message_user(
+                request,
+                f"Select at most {BULK_LIMIT} reports at a time ({count} selected).",
+                messages.WARNING,
+            )
+            return None
+        form = assign_form(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            assignee = form.cleaned_data["assignee"]
+            for report in queryset.order_by("pk"):
+                report_assign(
+                    report=report, assignee=assignee, actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )  # fmt: skip
+            who = assignee.username if assignee else "nobody"
+            self.message_user(request, f"{count} report(s) assigned to {who}.", messages.SUCCESS)
+            return None
+        return form_page(
+            self,
+            request,
+            list(queryset.select_related("member").order_by("pk")),
+            form,
+            f"Assign to… ({count} report(s))",
+            ASSIGN_EXPLANATION,
+            bulk_action="bulk_assign",
+        )
+
+    def assign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not (self.has_view_permission(request) and self.has_assign_permission(request)):
+            raise PermissionDenied
+        report = get_object_or_404(Report.objects.select_related("member"), pk=pk)
+        form = assign_form(request.POST if request.method == "POST" else None)
+        if not form.is_bound:
+            form.initial = {"assignee": report.assigned_to_id}
+        if form.is_bound and form.is_valid():
+            try:
+                report_assign(
+                    report=report, assignee=form.cleaned_data["assignee"], actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )  # fmt: skip
+            except ValidationError as error:
+                form.add_error(None, " ".join(error.messages))
+            else:
+                self.message_user(
+                    request, f"Report {report.pk}: assignment saved.", messages.SUCCESS
+                )
+                return redirect("admin:recertification_report_change", report.pk)
+        return form_page(self, request, [report], form, "Assign to…", ASSIGN_EXPLANATION)
 
     def _bulk(self, request, queryset, name: str):
         action = ACTIONS[name]
@@ -391,4 +611,4 @@ class ReportQueueMixin:
         """The queue as filtered and searched on screen, every page of it."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return self._export(self.get_changelist_instance(request).queryset)
+        return export_listed(self, request, self._export)

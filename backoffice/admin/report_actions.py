@@ -11,13 +11,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import admin
+from django.db import transaction
 from django.template.response import TemplateResponse
 
 from recertification.models import Report
 
 from ..audits import audit_clear, audit_fail, report_select_for_audit
 from ..paper import paper_report_approve
-from ..review import APPROVABLE, RETURNABLE, report_approve, report_return, report_waive_fee
+from ..review import (
+    APPROVABLE,
+    RETURNABLE,
+    approval_blocker,
+    approval_check,
+    early_approval_warning,
+    report_approve,
+    report_return,
+    report_waive_fee,
+)
 
 S = Report.Status
 
@@ -35,10 +45,18 @@ class ReportAction:
         return user.has_perm(f"recertification.{self.permission}")
 
 
-def _approve(*, report: Report, actor, reason: str) -> Report:
-    if report.is_paper:
-        return paper_report_approve(report=report, actor=actor, reason=reason)
-    return report_approve(report=report, actor=actor, reason=reason)
+def _approve(*, report: Report, actor, reason: str, early_confirmed: bool = False) -> Report:
+    """Approve from the staff pages: a report approved already, or one far from the end of its
+    cycle (unless confirmed with "Approve early"), is refused with the reason (skipped in bulk)."""
+    with transaction.atomic():
+        report = approval_check(report, early_confirmed=early_confirmed)
+        if report.is_paper:
+            return paper_report_approve(report=report, actor=actor, reason=reason)
+        return report_approve(report=report, actor=actor, reason=reason)
+
+
+def _approve_early(*, report: Report, actor, reason: str) -> Report:
+    return _approve(report=report, actor=actor, reason=reason, early_confirmed=True)
 
 
 ACTIONS: dict[str, ReportAction] = {
@@ -53,6 +71,17 @@ ACTIONS: dict[str, ReportAction] = {
             "today, the next cycle from the day after this one ends. The member is emailed and can "
             "enter points for the new cycle at once.",
             _approve,
+        ),
+        ReportAction(
+            "approve_early",
+            "Approve early",
+            "approve_report",
+            False,
+            "Warning: this report's cycle is far from its end (before the program's application "
+            "opens, or more than a year before the cycle ends; dates below). Approving now renews "
+            "the credential early: status Renew, renewed today, and the next cycle starts the day "
+            "after this one ends, as it would later. Approve only if that is intended.",
+            _approve_early,
         ),
         ReportAction(
             "return",
@@ -105,7 +134,8 @@ def available_actions(report: Report, user, paid: bool) -> list[ReportAction]:
     """The buttons a report's page shows this user."""
     names = []
     if report.status in APPROVABLE:
-        names.append("approve")
+        early = early_approval_warning(report) and not approval_blocker(report, paid=paid)
+        names.append("approve_early" if early else "approve")
     if report.status in RETURNABLE:
         names.append("return")
     if report.status in RETURNABLE and not (report.fee_waived or paid):

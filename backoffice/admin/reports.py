@@ -8,17 +8,19 @@ lists; ProgramSettings holds the fees and the audit share, changed with a reason
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 
-from core.admin_helpers import AuditedAdminMixin, ReadOnlyAdminMixin
+from core.admin_helpers import AuditedAdminMixin, AuditHistoryMixin, ReadOnlyAdminMixin
 from recertification.models import AuditDecision, Entry, ProgramSettings, Report
 
+from .dashboard import dashboard_urls
 from .queue import ReportQueueMixin
 from .report_page import ReportPageMixin
 
 
 @admin.register(Report)
-class ReportAdmin(ReportQueueMixin, ReportPageMixin, admin.ModelAdmin):
+class ReportAdmin(AuditHistoryMixin, ReportQueueMixin, ReportPageMixin, admin.ModelAdmin):
     """The review queue and page; each action needs its own permission."""
 
     def has_add_permission(self, request) -> bool:
@@ -31,7 +33,12 @@ class ReportAdmin(ReportQueueMixin, ReportPageMixin, admin.ModelAdmin):
         return False
 
     def get_urls(self):
-        return [*self.queue_urls(), *self.page_urls(), *super().get_urls()]
+        return [
+            *dashboard_urls(self),
+            *self.queue_urls(),
+            *self.page_urls(),
+            *super().get_urls(),
+        ]
 
 
 # --- other recertification records: read-only lists ---------------------------------------------
@@ -64,9 +71,18 @@ class AuditDecisionAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).prefetch_related("report__credentials")
 
 
+class ProgramSettingsForm(forms.ModelForm):
+    """The currency is an ISO 4217 code (core.currencies), saved in capitals."""
+
+    def clean_currency(self) -> str:
+        return (self.cleaned_data.get("currency") or "").strip().upper()
+
+
 @admin.register(ProgramSettings)
 class ProgramSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Fees and the audit share, changed by finance (fees) with a reason."""
+
+    form = ProgramSettingsForm
 
     list_display = [
         "program",
@@ -83,7 +99,8 @@ class ProgramSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        # The audit share belongs to reviewers' work; finance changes the fees.
+        # The audit share and the review turnaround belong to reviewers' work; finance changes
+        # the fees.
         if request.user.has_perm("recertification.audit_report"):
             return []
-        return ["audit_rate"]
+        return ["audit_rate", "review_turnaround_days"]

@@ -142,9 +142,19 @@ def build_state() -> dict:
     certificate = certificate_issue(credential=Credential.objects.get(holder=ipma))
     Certificate.objects.filter(pk=certificate.pk).update(code="DEMXPQRTA7SX")  # a fixed demo code
     certificate.refresh_from_db()
+    # A note staff keep on the NAMSS member, for the member page's picture.
+    from backoffice.notes import member_note_add
+
+    member_note_add(
+        member=namss,
+        author=User.objects.get(username="admin"),
+        text="Called about the webinar series: counts as approved credits once the certificate "
+        "is uploaded.",
+    )
     return {
         "certificate_code": certificate.code,
         "ihmm_report": Report.objects.get(member=ihmm, status="open").pk,
+        "namss_member": namss.pk,
     }
 
 
@@ -255,6 +265,11 @@ def capture(url: str, state: dict, only: set[str] | None) -> list[Path]:
         shot(staff_page, "admin-review-queue", max_height=900)
         staff_page.goto(f"{url}/admin/recertification/report/{state['ihmm_report']}/change/")
         shot(staff_page, "admin-report", max_height=1400)
+        sign_in(staff_page, url, "admin")
+        staff_page.goto(f"{url}/admin/recertification/report/dashboard/")
+        shot(staff_page, "admin-dashboard", max_height=1600)
+        staff_page.goto(f"{url}/admin/members/user/{state['namss_member']}/change/")
+        shot(staff_page, "admin-member", max_height=1600)
 
         context.clear_cookies()
         page.goto(f"{url}/verify/{state['certificate_code']}/")

@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from core.models import AuditLog
 from lifecycle import certificates
-from lifecycle.models import Certificate
 from tests.members.test_profile import profile_data
 from tests.staff_personas import staff_in
 

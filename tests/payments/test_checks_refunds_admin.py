@@ -161,7 +161,13 @@ def test_refunding_a_check_is_recorded_and_issues_the_cancelling_invoice(
 
     response = finance_client.post(
         reverse("admin:payments_invoice_refund", args=[invoice.pk]),
-        {"payment": payment.pk, "reason": "Paid twice by mistake"},
+        {
+            "payment": payment.pk,
+            "amount": "150.00",
+            "reason": "Paid twice by mistake",
+            "refund_check_number": "9001",
+            "refund_check_date": "2026-11-20",
+        },
     )
 
     assert response.status_code == 302

@@ -23,12 +23,27 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.models import AuditLog
 from lifecycle.models import ExtensionRequest
 from members.models import ClaimRequest, CommitteeRecord, MembershipRecord, Notification
-from payments.models import CheckAddress, Payment, StripeCustomer, StripeEvent
-from recertification.models import AuditDecision, Entry, EntryFile, ProgramSettings
+from payments.models import (
+    CheckAddress,
+    FinanceSettings,
+    Payment,
+    Refund,
+    StripeCustomer,
+    StripeEvent,
+)
+from recertification.models import (
+    AuditDecision,
+    Entry,
+    EntryFile,
+    PointsAdjustment,
+    ProgramSettings,
+)
 
 from .conftest import staff_in
 from .urlwalk import admin_routes_with_objects, member_routes_with_objects
@@ -214,6 +229,11 @@ MODEL_OBJECTS: dict[str, Callable[[dict], object]] = {
         report=w["report"], entry=w["entry"], decision="accepted", decided_at=timezone.now()
     ),
     "core.auditlog": lambda w: AuditLog.objects.first(),
+    "payments.refund": lambda w: _refund(w),
+    "payments.financesettings": lambda w: FinanceSettings.objects.create(),
+    "recertification.pointsadjustment": lambda w: PointsAdjustment.objects.create(
+        report=w["report"], points=Decimal(1), reason="matrix", made_by=w["office"]
+    ),
     "recertification.programsettings": lambda w: ProgramSettings.objects.first(),
     "lifecycle.certificate": lambda w: w["certificate"],
     "members.notification": lambda w: Notification.objects.create(
@@ -232,6 +252,10 @@ MODEL_OBJECTS: dict[str, Callable[[dict], object]] = {
         credits_documented=Decimal(1),
         credits_needed=Decimal(1),
     ),  # fmt: skip
+    "otp_totp.totpdevice": lambda w: TOTPDevice.objects.create(user=w["entry"].member, name="app"),
+    "otp_static.staticdevice": lambda w: StaticDevice.objects.create(
+        user=w["entry"].member, name="codes"
+    ),
     "members.claimrequest": lambda w: ClaimRequest.objects.create(
         member=w["entry"].member, email="claim@example.org", last_name="Member"
     ),
@@ -271,7 +295,20 @@ class AdminRow:
 
 
 def _report_in_audit(w):
-    return [w["report"].pk, w["entry"].pk]
+    return [w["report"].pk]
+
+
+def _document(w):
+    from recertification.models import EntryFile
+
+    document = EntryFile.objects.create(
+        entry=w["entry"],
+        file=ContentFile(b"%PDF-1.4 certificate", name="certificate.pdf"),
+        original_name="certificate.pdf",
+        content_type="application/pdf",
+        size=20,
+    )
+    return [w["report"].pk, document.pk]
 
 
 def _scanned(w):
@@ -287,15 +324,35 @@ def _lapsed(w):
     return [credential.pk]
 
 
+def _refund(w):
+    payment = w["paid_invoice"].payments.get(status="confirmed")
+    return Refund.objects.create(
+        payment=payment, status="requested", method=payment.method, amount=Decimal(1),
+        currency=payment.currency, reason="matrix", requested_by=w["office"],
+    )  # fmt: skip
+
+
 # The permissions per group are in docs/staff.md ("Groups"); each row names the groups that
 # must be refused. "nobody" is staff with no group at all.
 CUSTOM_ADMIN: dict[str, AdminRow] = {
     # report actions are parametrised by action below
-    "admin:recertification_report_audit_entry": AdminRow(
+    "admin:recertification_report_audit": AdminRow(
         _report_in_audit, refused=("nobody", "Finance"), allowed=("Reviewer",)
+    ),
+    "admin:recertification_report_document": AdminRow(
+        _document, refused=("nobody",), allowed=("Reviewer", "Finance")
     ),
     "admin:recertification_report_scan": AdminRow(
         _scanned, refused=("nobody",), allowed=("Reviewer", "Finance")
+    ),
+    "admin:recertification_report_assign": AdminRow(
+        lambda w: [w["report"].pk], refused=("nobody", "Finance"), allowed=("Reviewer",)
+    ),
+    "admin:members_user_note_add": AdminRow(
+        lambda w: [w["entry"].member.pk], refused=("nobody",), allowed=("Reviewer", "Finance")
+    ),
+    "admin:members_user_erase": AdminRow(
+        lambda w: [w["entry"].member.pk], refused=("nobody", "Reviewer", "Finance")
     ),
     "admin:members_credential_paper_report": AdminRow(
         _lapsed, refused=("nobody", "Finance"), allowed=("Reviewer",)
@@ -314,6 +371,15 @@ CUSTOM_ADMIN: dict[str, AdminRow] = {
     ),
     "admin:payments_invoice_refund": AdminRow(
         lambda w: [w["paid_invoice"].pk], refused=("nobody", "Reviewer"), allowed=("Finance",)
+    ),
+    "admin:payments_refund_approve": AdminRow(
+        lambda w: [_refund(w).pk], refused=("nobody", "Reviewer"), allowed=("Finance",)
+    ),
+    "admin:recertification_pointsadjustment_adjust": AdminRow(
+        lambda w: [w["report"].pk], refused=("nobody", "Finance"), allowed=("Reviewer",)
+    ),
+    "admin:recertification_pointsadjustment_entry": AdminRow(
+        lambda w: [w["entry"].member.pk], refused=("nobody", "Finance"), allowed=("Reviewer",)
     ),
     "admin:auth_user_password_change": AdminRow(
         lambda w: [w["entry"].member.pk],

@@ -32,7 +32,10 @@ def credential_form(credential, **changes) -> dict:
     return data | changes
 
 
-def test_changing_a_credential_needs_a_reason_and_is_logged(reviewer_client, reviewer):
+def test_changing_a_credential_needs_a_reason_and_is_logged(administrator_client, administrator):
+    """A credential's status changes by hand only for an Administrator (tests/staff/
+    test_credential_standing.py), and only with a reason."""
+    reviewer_client, reviewer = administrator_client, administrator
     credential = CredentialFactory()
     url = f"/admin/members/credential/{credential.pk}/change/"
     refused = reviewer_client.post(url, credential_form(credential, status="inactive"))

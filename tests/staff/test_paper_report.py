@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from backoffice import paper, review
 from core.models import AuditLog
@@ -71,7 +72,9 @@ def url(credential) -> str:
 
 
 def record(client, credential, entries, **fields):
-    data = {"signed_on": "2026-11-02", **rows(*entries), **fields}
+    # Signed on 2 November 2026, or on the day of a test set earlier (never in the future).
+    signed_on = min(dt.date(2026, 11, 2), timezone.localdate())
+    data = {"signed_on": signed_on.isoformat(), **rows(*entries), **fields}
     return client.post(url(credential), data)
 
 
