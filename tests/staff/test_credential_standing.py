@@ -9,6 +9,7 @@ import pytest
 
 from members.models import Credential
 from tests.factories import CredentialFactory
+from tests.staff.test_audited_changes import credential_form
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +27,7 @@ def lapsed(db):
 
 
 def _post(client, credential, **changes):
-    data = {
-        "holder": credential.holder_id,
-        "program": credential.program,
-        "designation": credential.designation,
-        "certified_since": credential.certified_since.isoformat(),
-        "cycle_start": credential.cycle_start.isoformat(),
-        "cycle_end": credential.cycle_end.isoformat(),
-        "renewed_on": "",
-        "status": credential.status,
-        "change_reason": "Checking the record",
-        **changes,
-    }
+    data = credential_form(credential, change_reason="Checking the record") | changes
     return client.post(f"/admin/members/credential/{credential.pk}/change/", data)
 
 

@@ -15,23 +15,13 @@ from core.formatting import format_date
 from members.models import Credential, User
 from recertification.models import ProgramSettings
 from tests.factories import CredentialFactory
+from tests.staff.test_audited_changes import credential_form as audited_form
 
 pytestmark = pytest.mark.django_db
 
 
 def credential_form(credential, **changes) -> dict:
-    data = {
-        "holder": credential.holder_id,
-        "program": credential.program,
-        "designation": credential.designation,
-        "certified_since": credential.certified_since.isoformat(),
-        "cycle_start": credential.cycle_start.isoformat(),
-        "cycle_end": credential.cycle_end.isoformat(),
-        "renewed_on": "",
-        "status": credential.status,
-        "change_reason": "Correcting the record",
-    }
-    return data | changes
+    return audited_form(credential, change_reason="Correcting the record") | changes
 
 
 def save(client, credential, **changes):
