@@ -285,8 +285,8 @@ def listed_rows(model_admin, request) -> QuerySet:
     raises FilterRefused, so that an export answers with a message instead of an error page.
     """
     try:
-        changelist = model_admin.get_changelist_instance(request)
-        return changelist.get_queryset(request)
+        # The list computes its filtered rows when it is built (unpaginated: `queryset`).
+        return model_admin.get_changelist_instance(request).queryset
     except (IncorrectLookupParameters, ValidationError, ValueError, TypeError) as error:
         raise FilterRefused(str(error)) from None
 
