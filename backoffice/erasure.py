@@ -1,7 +1,7 @@
 """Erasing a person's personal data on their request, keeping what the law requires.
 
 Erased: the name, contact details, username and sign-in of the account, the free text of their
-entries (titles, descriptions, providers) and every file they uploaded, the scans of their paper
+entries (titles, descriptions, providers; not the fields their points are counted by) and every file they uploaded, the scans of their paper
 reports, the bodies and addresses of the emails sent to them, their two-step sign-in devices and
 claim requests; their certificates are revoked and no longer name them.
 
@@ -56,7 +56,9 @@ def personal_data_erase(*, member: User, actor, reason: str) -> User:
     uploads = EntryFile.objects.filter(entry__member=member)
     files += [(u.file.storage, u.file.name) for u in uploads if u.file]
     uploads.delete()
-    Entry.objects.filter(member=member).update(details={}, organization="", group="")
+    # The free text goes; the scoring fields (kind, dates, quantity, the organization or event a
+    # cap counts by) stay, so that reports already scored keep their totals.
+    Entry.objects.filter(member=member).update(details={})
     for report in Report.objects.filter(member=member).exclude(scanned_report=""):
         files.append((report.scanned_report.storage, report.scanned_report.name))
     Report.objects.filter(member=member).exclude(scanned_report="").update(
