@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -86,8 +87,10 @@ def member_data(member: User) -> dict[str, Any]:
     reports = [
         _row(r, ["id", "program", "cycle_start", "cycle_end", "status", "submitted_at",
                  "decided_at", "points_counted", "points_required", "is_paper", "return_reason"])
-        | {"entries": list(r.entries.values_list("id", flat=True))}
-        for r in Report.objects.filter(member=member).order_by("pk")
+        | {"entries": sorted(e.pk for e in r.entries.all())}
+        for r in Report.objects.filter(member=member).order_by("pk").prefetch_related(
+            Prefetch("entries", queryset=Entry.objects.only("pk"))
+        )
     ]  # fmt: skip
     invoices = []
     for invoice in Invoice.objects.filter(member=member).prefetch_related("lines", "payments"):

@@ -65,3 +65,25 @@ def test_the_history_names_staff_by_role_only(member):
     trail = member_data(member)["history"]
     assert trail[-1]["by"] == "staff"
     assert "rita" not in json.dumps(trail).lower()
+
+
+def test_the_number_of_queries_does_not_grow_with_the_reports(member):
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from recertification.models import Report
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            member_data(member)
+        return len(captured)
+
+    Report.objects.create(member=member, program="ipma-hr", cycle_start=dt.date(2018, 1, 1),
+                          cycle_end=dt.date(2020, 12, 31))  # fmt: skip
+    one = count()
+    for year in (2012, 2015):
+        Report.objects.create(member=member, program="ipma-hr", cycle_start=dt.date(year, 1, 1),
+                              cycle_end=dt.date(year + 2, 12, 31))  # fmt: skip
+    assert count() == one
