@@ -126,8 +126,8 @@ def readable_state(program_code: str, state: dict | None) -> dict[str, Any] | No
     return readable
 
 
-# The most one entry may claim, as the member's entry form allows it: whole quantities (days,
-# items) up to 100,000, others (credit or contact hours, credits) up to 10,000.
+# The most one entry may claim, online (recertification.forms) and on a paper report: whole
+# quantities (days, items) up to 100,000, others (credit or contact hours, credits) up to 10,000.
 WHOLE_QUANTITY_MAXIMUM = Decimal(100_000)
 QUANTITY_MAXIMUM = Decimal(10_000)
 

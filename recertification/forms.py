@@ -15,6 +15,7 @@ from core.formatting import format_date
 from members.models import Credential
 
 from . import rules
+from .entry_details import QUANTITY_MAXIMUM, WHOLE_QUANTITY_MAXIMUM
 from .rules.formatting import count
 from .services import shared_report_message, shared_report_note
 from .uploads import ACCEPT_ATTRIBUTE, HUMAN_TYPES
@@ -117,12 +118,12 @@ def _django_field(spec: rules.FieldSpec, years: range) -> forms.Field:
         return forms.TypedChoiceField(choices=_year_choices(years), coerce=int, **common)
     if spec.type == "integer":
         minimum = int(spec.min_value) if spec.min_value is not None else 1
-        return forms.IntegerField(min_value=minimum, max_value=100_000, **common)
+        return forms.IntegerField(min_value=minimum, max_value=WHOLE_QUANTITY_MAXIMUM, **common)
     if spec.type == "decimal":
         step = spec.step or Decimal("0.01")
         return forms.DecimalField(
             min_value=spec.min_value or step,
-            max_value=Decimal("10000"),
+            max_value=QUANTITY_MAXIMUM,
             max_digits=8,
             decimal_places=2,
             widget=forms.NumberInput(attrs={"step": str(step)}),
