@@ -12,6 +12,7 @@ urlpatterns = [
     path("signup/sent/", views.signup_sent, name="signup_sent"),
     path("two-step/", two_factor.two_factor, name="two_factor"),
     path("two-step/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path("two-step/off/", two_factor.two_factor_off, name="two_factor_off"),
     path("two-step/", two_factor.two_factor, name="two_factor"),
     path("two-step/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
     path("find/", views.find_account, name="find_account"),

@@ -206,6 +206,38 @@ def two_factor_setup(request):
         "qr_svg": _qr_svg(device.config_url),
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         "required": staff_must_use_it(user),
+        "is_on": has_second_step(user),
+        "off_form": TurnOffForm(),
         "next": _safe_next(request, ""),
     }
     return render(request, "registration/two_factor_setup.html", context)
+
+
+class TurnOffForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def two_factor_off(request):
+    """A member turns two-step sign-in off (their password, in a session that gave its second
+    step); staff cannot where it is required."""
+    user = request.user
+    form = TurnOffForm(request.POST)
+    if staff_must_use_it(user) or second_step_owed(request):
+        messages.error(request, "Two-step sign-in cannot be turned off for this account.")
+    elif not form.is_valid() or not user.check_password(form.cleaned_data["password"]):
+        messages.error(request, "That password is not right; two-step sign-in stays on.")
+    else:
+        with transaction.atomic():
+            TOTPDevice.objects.filter(user=user).delete()
+            StaticDevice.objects.filter(user=user).delete()
+            log_action(user, "two-step sign-in turned off", actor=user, member=user)
+        request.session[SECOND_STEP_KEY] = False
+        messages.success(request, "Two-step sign-in is off: your password alone signs you in.")
+    return redirect("two_factor_setup")

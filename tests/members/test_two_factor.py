@@ -142,3 +142,31 @@ def test_a_next_address_off_the_site_is_not_followed(member):
         {"code": code_for(device, later=True), "next": "https://evil.example/"},
     )
     assert response.url == reverse("home")
+
+
+def test_a_member_turns_it_off_with_their_password(member):
+    client = Client()
+    sign_in(client, member)
+    set_up(client, member)
+    page = client.get(reverse("two_factor_setup")).content.decode()
+    assert "Turn off two-step sign-in" in page
+    wrong = client.post(reverse("two_factor_off"), {"password": "nope"}, follow=True)
+    assert "not right" in wrong.content.decode()
+    assert TOTPDevice.objects.filter(user=member, confirmed=True).exists()
+    client.post(reverse("two_factor_off"), {"password": PASSWORD})
+    assert not TOTPDevice.objects.filter(user=member, confirmed=True).exists()
+    again = Client()
+    sign_in(again, member)
+    assert again.get("/recertification/").status_code == 200  # the password alone again
+
+
+def test_staff_cannot_turn_it_off_where_it_is_required(production_two_factor):
+    staff = staff_in("Reviewer", username="rosa.off")
+    client = Client()
+    sign_in(client, staff)
+    set_up(client, staff)
+    assert (
+        "Turn off two-step sign-in" not in client.get(reverse("two_factor_setup")).content.decode()
+    )
+    client.post(reverse("two_factor_off"), {"password": PASSWORD})
+    assert TOTPDevice.objects.filter(user=staff, confirmed=True).exists()
