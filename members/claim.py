@@ -28,15 +28,12 @@ import unicodedata
 from functools import partial
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -201,20 +198,12 @@ def send_link(user: User) -> None:
     """Email the set-up link to the record's address on file; a failure is logged, not shown
     (the page answers the same either way)."""
     url = site.site_url() + reverse("claim_link", args=[make_token(user)])
-    body = render_to_string(
-        "registration/claim_email.txt",
-        {
-            "user": user,
-            "url": url,
-            "days": link_days(),
-            "SITE_NAME": settings.SITE_NAME,
-            "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
-        },
+    emails.account_email(
+        to=user.email,
+        subject="Set up your {site} account",
+        template="registration/claim_email.txt",
+        context={"user": user, "url": url, "days": link_days()},
     )
-    try:
-        send_mail(f"Set up your {settings.SITE_NAME} account", body, None, [user.email])
-    except Exception:
-        logger.exception("could not send the claim link to user %s", user.pk)
 
 
 def _send_link_to(user_id: int) -> None:
@@ -376,14 +365,12 @@ def claim_request_refuse(*, claim_request: ClaimRequest, actor: User, note: str)
 
 
 def _send_refusal(email: str) -> None:
-    body = render_to_string(
-        "registration/claim_refused_email.txt",
-        {"SITE_NAME": settings.SITE_NAME, "SUPPORT_EMAIL": settings.SUPPORT_EMAIL},
+    emails.account_email(
+        to=email,
+        subject="Your {site} account request",
+        template="registration/claim_refused_email.txt",
+        context={},
     )
-    try:
-        send_mail(f"Your {settings.SITE_NAME} account request", body, None, [email])
-    except Exception:
-        logger.exception("could not send a claim refusal")
 
 
 # --- rate limits --------------------------------------------------------------------------------

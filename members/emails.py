@@ -30,7 +30,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -260,3 +260,21 @@ def retry_unsent() -> int:
         .values_list("pk", flat=True)[:500]
     )
     return sum(1 for pk in ids if deliver(notification_id=pk))
+
+
+def account_email(*, to: str, subject: str, template: str, context: dict[str, Any]) -> bool:
+    """An email about the account itself (a sign-in link, a username reminder, a notice to the
+    owner of an address): sent at once, never held for a verified address, never recorded in the
+    outbox; a failure is logged and not raised, so that the page answers the same either way.
+    The template is rendered with SITE_NAME, SUPPORT_EMAIL and site_url besides `context`."""
+    body = render_to_string(
+        template,
+        {"SITE_NAME": settings.SITE_NAME, "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
+         "site_url": site.site_url()} | context,
+    )  # fmt: skip
+    try:
+        send_mail(subject.format(site=settings.SITE_NAME), body, None, [to])
+    except Exception:
+        logger.exception("could not send the account email %s", template)
+        return False
+    return True

@@ -8,18 +8,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core import site
 from core.audit import log_action
 
-from . import backends, forms, ratelimit, selectors, verification
+from . import backends, emails, forms, ratelimit, selectors, verification
 from .models import Credential, MemberNumberUnavailable, User
 
 logger = logging.getLogger(__name__)
@@ -87,15 +84,12 @@ def _tell_the_owner(account: User, request) -> None:
     limit = settings.ACCOUNT_EMAIL_RATE_LIMIT
     if not ratelimit.hit("signup-owner", ratelimit.account_key(account.email), limit=limit):
         return
-    body = render_to_string(
-        "registration/signup_taken_email.txt",
-        {"user": account, "site_url": site.site_url(), "SITE_NAME": settings.SITE_NAME,
-         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL},
-    )  # fmt: skip
-    try:
-        send_mail(f"Your {settings.SITE_NAME} account", body, None, [account.email])
-    except Exception:
-        logger.exception("could not send the sign-up notice to user %s", account.pk)
+    emails.account_email(
+        to=account.email,
+        subject="Your {site} account",
+        template="registration/signup_taken_email.txt",
+        context={"user": account},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -157,16 +151,14 @@ def find_account(request):
         account = backends.account_for(email) if allowed else None
         users = [account] if account is not None and account.is_active else []
         if users:
-            body = render_to_string(
-                "registration/find_account_email.txt",
-                {"users": users, "site_url": site.site_url(), "SITE_NAME": settings.SITE_NAME},
+            # The same answer either way: a mail failure is logged and does not reveal the
+            # account (Django's password reset does the same); the member can ask again.
+            emails.account_email(
+                to=users[0].email,
+                subject="Your {site} account",
+                template="registration/find_account_email.txt",
+                context={"users": users},
             )
-            try:
-                send_mail(f"Your {settings.SITE_NAME} account", body, None, [users[0].email])
-            except Exception:
-                # The same answer either way, so that a mail failure does not reveal the account
-                # (Django's password reset does the same); the member can ask again.
-                logger.exception("could not send the find-my-account email to user %s", users[0].pk)
         messages.info(
             request,
             "If an account uses that email address, we have sent its username there. "
