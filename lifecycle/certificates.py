@@ -11,12 +11,12 @@ from urllib.parse import quote, urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from core.audit import log_action
 from members import emails
-from members.models import Credential, Notification
+from members.models import Credential, Notification, readable_credentials
 from recertification import rules
 from recertification.models import Report, ReportCredential
 
@@ -199,6 +199,13 @@ def _certificate_announce(
             "renewed": report is not None,
         },
     )
+
+
+def shown_certificates() -> QuerySet[Certificate]:
+    """Certificates a page may show (the member's page, their PDF and badge, /verify/): those of
+    readable credentials. One whose credential record is damaged cannot be described; the member
+    is told the record needs staff attention (members.context_processors)."""
+    return Certificate.objects.filter(readable_credentials("credential__"))
 
 
 def certificate_verify_url(certificate: Certificate) -> str:

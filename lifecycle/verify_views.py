@@ -17,8 +17,8 @@ from members import ratelimit
 from members.models import Credential, designation_choices
 
 from . import documents
-from .certificates import certificate_holder_name
-from .models import VERIFICATION_ALPHABET, VERIFICATION_CODE_LENGTH, Certificate
+from .certificates import certificate_holder_name, shown_certificates
+from .models import VERIFICATION_ALPHABET, VERIFICATION_CODE_LENGTH
 from .standing import standing
 
 MAX_NAME_RESULTS = 25
@@ -134,7 +134,9 @@ def certificate(request: HttpRequest, code: str) -> HttpResponse:
                 request, "lifecycle/verify_result.html", context | {"error": MALFORMED}, status=400
             )
         )
-    found = Certificate.objects.select_related("credential__holder").filter(code=normalized).first()
+    found = (
+        shown_certificates().select_related("credential__holder").filter(code=normalized).first()
+    )
     if found is None:
         return _private(
             render(

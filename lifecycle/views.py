@@ -26,6 +26,7 @@ from .certificates import (
     certificate_linkedin_url,
     certificate_revoked,
     certificate_verify_url,
+    shown_certificates,
 )
 from .extensions import extension_request, extension_terms, extension_withdraw, live_extension
 from .models import Certificate
@@ -39,7 +40,7 @@ from .reinstatement import (
 
 def _certificate_of(member, pk: int) -> Certificate:
     return get_object_or_404(
-        Certificate.objects.select_related("credential__holder"), pk=pk, credential__holder=member
+        shown_certificates().select_related("credential__holder"), pk=pk, credential__holder=member
     )
 
 
@@ -48,7 +49,8 @@ def _certificate_of(member, pk: int) -> Certificate:
 def certificates(request: HttpRequest) -> HttpResponse:
     # Queries: session, user, certificates with their credentials (one join).
     items = list(
-        Certificate.objects.filter(credential__holder=request.user)
+        shown_certificates()
+        .filter(credential__holder=request.user)
         .select_related("credential")
         .order_by("-valid_through", "-pk")
     )

@@ -143,16 +143,23 @@ class User(AbstractUser):
         return [line for line in [self.street, locality.strip(" ,"), self.country] if line]
 
 
-def readable_credentials() -> models.Q:
-    """Credentials whose program the portal knows and whose designation belongs to it.
+def readable_credentials(prefix: str = "") -> models.Q:
+    """Credentials whose program the portal knows and whose designation belongs to it; with
+    `prefix` ("credential__"), the rows whose credential is readable.
 
     A record outside this (a damaged import, a program retired from the code, a designation of
     another program) cannot be scored or shown; member pages leave it out and say that a record
-    needs staff attention, and staff find it in the admin under "Needs attention".
+    needs staff attention, and staff find it in the admin under "Needs attention". What refers
+    to a credential (a certificate, a report) is read through it too.
     """
     known = models.Q(pk__in=[])
     for program in programs():
-        known |= models.Q(program=program.code, designation__in=list(program.credentials))
+        known |= models.Q(
+            **{
+                f"{prefix}program": program.code,
+                f"{prefix}designation__in": list(program.credentials),
+            }
+        )
     return known
 
 

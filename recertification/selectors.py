@@ -14,11 +14,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from core.formatting import format_date
-from members.models import CommitteeRecord, Credential, MembershipRecord
+from members.models import CommitteeRecord, Credential, MembershipRecord, readable_credentials
 
 from . import rules
 from .dual import is_first_dual_cycle
-from .models import Entry, EntryFile, Report
+from .models import Entry, EntryFile, Report, ReportCredential
 
 
 @dataclass
@@ -353,7 +353,16 @@ def file_for_member(member, pk: int) -> EntryFile:
 
 
 def report_for_member(member, pk: int) -> Report:
-    return get_object_or_404(Report.objects.prefetch_related("credentials"), pk=pk, member=member)
+    """The member's report, if one of its credentials is readable (else 404: it cannot be
+    scored; the member's pages say the record needs staff attention)."""
+    readable = ReportCredential.objects.filter(
+        readable_credentials("credential__"), report=OuterRef("pk")
+    )
+    return get_object_or_404(
+        Report.objects.filter(Exists(readable)).prefetch_related("credentials"),
+        pk=pk,
+        member=member,
+    )
 
 
 def agreements_signed(member) -> QuerySet[Report]:

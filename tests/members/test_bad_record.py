@@ -88,3 +88,35 @@ def test_staff_find_the_record_under_needs_attention_and_can_open_it(client, mem
     assert listing.status_code == 200
     assert f"/admin/members/credential/{bad.pk}/change/" in listing.content.decode()
     assert client.get(f"/admin/members/credential/{bad.pk}/change/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [{"program": "retired"}, {"designation": "CPCS"}],
+    ids=["unknown program", "designation of another program"],
+)
+def test_a_record_damaged_after_its_report_and_certificate_never_answers_500(member, damage):
+    """The report and the certificate were made while the record was sound; the record is
+    damaged later. Their pages answer 404 (they cannot be described), never 500."""
+    from django.test import Client
+
+    from lifecycle.certificates import certificate_issue
+    from tests.factories import EntryFactory, report_for
+
+    credential = CredentialFactory(holder=member, program="ipma-hr", designation="IPMA-SCP")
+    report = report_for(credential)
+    EntryFactory(member=member, reports=[report])
+    certificate = certificate_issue(credential=credential)
+    _damage(credential, **damage)
+    client = Client(raise_request_exception=False)
+    client.force_login(member)
+    for url in [
+        "/profile/certificates/",
+        f"/profile/certificates/{certificate.pk}/certificate.pdf",
+        f"/profile/certificates/{certificate.pk}/badge.json",
+        f"/recertification/reports/{report.pk}/entries.csv",
+        f"/recertification/reports/{report.pk}/transcript.pdf",
+        f"/verify/{certificate.code}/",
+    ]:
+        assert client.get(url).status_code in (200, 404), url
+    assert "needs attention from staff" in client.get("/profile/certificates/").content.decode()
