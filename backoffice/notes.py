@@ -10,7 +10,7 @@ from core.audit import log_action
 
 from .models import MemberNote
 
-NOTE_MAX = 5000
+NOTE_MAX = MemberNote._meta.get_field("text").max_length
 
 
 @transaction.atomic

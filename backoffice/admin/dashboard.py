@@ -31,7 +31,7 @@ from recertification.audits import DEFAULT_AUDIT_RATE
 from recertification.models import ProgramSettings, Report
 
 from ..review import QUEUE_STATUSES
-from .queue import overdue_condition
+from .queue import overdue_condition, turnarounds
 
 S = Report.Status
 RENEWED = ("renewed", "reinstated")  # the credential's audit records (backoffice.review)
@@ -57,12 +57,14 @@ def _reports(**params: Any) -> str:
 
 def _months(today: dt.date) -> list[dt.date]:
     """The first day of this month and of the eleven before it, oldest first."""
-    firsts = []
-    year, month = today.year, today.month
-    for _ in range(MONTHS):
-        firsts.append(dt.date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    firsts = [today.replace(day=1)]
+    for _ in range(MONTHS - 1):
+        firsts.append((firsts[-1] - dt.timedelta(days=1)).replace(day=1))
     return firsts[::-1]
+
+
+def _next_month(first: dt.date) -> dt.date:
+    return (first + dt.timedelta(days=32)).replace(day=1)
 
 
 def _aware(day: dt.date) -> dt.datetime:
@@ -77,11 +79,7 @@ def report_figures(now: dt.datetime, year_start: dt.datetime) -> dict[str, Any]:
     """Reports by program and status, the queue's wait, the audit share: two queries."""
     programs = rules.programs()
     found = {s.program: s for s in ProgramSettings.objects.all()}
-    default_days = ProgramSettings._meta.get_field("review_turnaround_days").default
-    days = {
-        p.code: found[p.code].review_turnaround_days if p.code in found else default_days
-        for p in programs
-    }
+    days = turnarounds(found)
     this_year = Q(submitted_at__gte=year_start, is_paper=False)
     rows = (
         Report.objects.order_by()
@@ -191,34 +189,28 @@ def credential_months(today: dt.date) -> list[dict[str, Any]]:
         key = f"{month:%Y-%m}"
         kind = "renewed" if row["action"] in RENEWED else "lapsed"
         counts[key, kind] = counts.get((key, kind), 0) + row["n"]
+
+    def figure(kind: str, actions: tuple[str, ...], key: str, span: dict[str, str]) -> Figure:
+        return Figure(
+            f"{kind}:{key}",
+            str(counts.get((key, kind), 0)),
+            _link(
+                "admin:core_auditlog_changelist",
+                object_type=Credential._meta.label_lower,
+                action__in=",".join(actions),
+                **span,
+            ),
+        )
+
     months = []
-    for i, first in enumerate(firsts):
-        end = firsts[i + 1] if i + 1 < len(firsts) else _months(first + dt.timedelta(days=40))[-1]
+    for first in firsts:
         key = f"{first:%Y-%m}"
-        span = {"at__gte": str(_aware(first)), "at__lt": str(_aware(end))}
+        span = {"at__gte": str(_aware(first)), "at__lt": str(_aware(_next_month(first)))}
         months.append(
             {
                 "month": first,
-                "renewed": Figure(
-                    f"renewed:{key}",
-                    str(counts.get((key, "renewed"), 0)),
-                    _link(
-                        "admin:core_auditlog_changelist",
-                        object_type=Credential._meta.label_lower,
-                        action__in=",".join(RENEWED),
-                        **span,
-                    ),
-                ),
-                "lapsed": Figure(
-                    f"lapsed:{key}",
-                    str(counts.get((key, "lapsed"), 0)),
-                    _link(
-                        "admin:core_auditlog_changelist",
-                        object_type=Credential._meta.label_lower,
-                        action__in=",".join(LAPSED),
-                        **span,
-                    ),
-                ),
+                "renewed": figure("renewed", RENEWED, key, span),
+                "lapsed": figure("lapsed", LAPSED, key, span),
             }
         )
     return months
@@ -236,55 +228,50 @@ def invoice_figures(today: dt.date, year_start: dt.datetime) -> list[dict[str, A
         "paid_n": Count("id", filter=paid),
         "paid_sum": Sum("total", filter=paid),
     }
-    spans = {}
+    links: dict[str, dict[str, str]] = {}  # each bucket's bounds for the invoice list's filter
     for key, low, high in AGE_BUCKETS:
-        span = {"issued_on__lte": today - dt.timedelta(days=low)}
+        newest = today - dt.timedelta(days=low)
+        condition = billed & Q(status=Invoice.Status.OPEN, issued_on__lte=newest)
+        # The list's own date filter takes "from" (>=) and "before" (<) bounds.
+        links[key] = {"issued_on__lt": (newest + dt.timedelta(days=1)).isoformat()}
         if high is not None:
-            span["issued_on__gte"] = today - dt.timedelta(days=high)
-        spans[key] = span
-        condition = billed & Q(status=Invoice.Status.OPEN, **span)
+            oldest = today - dt.timedelta(days=high)
+            condition &= Q(issued_on__gte=oldest)
+            links[key]["issued_on__gte"] = oldest.isoformat()
         aggregates[f"{key}_n"] = Count("id", filter=condition)
         aggregates[f"{key}_sum"] = Sum("total", filter=condition)
     rows = Invoice.objects.order_by().values("currency").annotate(**aggregates)
-    invoices = reverse("admin:payments_invoice_changelist")
-    result = []
-    for row in sorted(rows, key=lambda r: r["currency"]):
-        currency = row["currency"]
-        buckets = []
-        for key, _, _ in AGE_BUCKETS:
-            # The list's own date filter takes "from" (>=) and "before" (<) bounds.
-            params = {"status__exact": "open", "currency__exact": currency}
-            span = spans[key]
-            if "issued_on__gte" in span:
-                params["issued_on__gte"] = span["issued_on__gte"].isoformat()
-            params["issued_on__lt"] = (span["issued_on__lte"] + dt.timedelta(days=1)).isoformat()
-            buckets.append(
-                Figure(
-                    f"unpaid:{key}:{currency}",
-                    f"{row[f'{key}_n']} · {_money(row[f'{key}_sum'])}",
-                    f"{invoices}?{urlencode(params)}",
-                )
-            )
-        result.append(
-            {
-                "currency": currency,
-                "paid": Figure(
-                    f"paid:{currency}",
-                    _money(row["paid_sum"]),
-                    f"{invoices}?"
-                    + urlencode(
-                        {
-                            "status__exact": "paid",
-                            "currency__exact": currency,
-                            "paid_at__gte": str(year_start),
-                        }
-                    ),
+    invoices = "admin:payments_invoice_changelist"
+    return [
+        {
+            "currency": row["currency"],
+            "paid": Figure(
+                f"paid:{row['currency']}",
+                _money(row["paid_sum"]),
+                _link(
+                    invoices,
+                    status__exact="paid",
+                    currency__exact=row["currency"],
+                    paid_at__gte=str(year_start),
                 ),
-                "paid_count": row["paid_n"],
-                "buckets": buckets,
-            }
-        )
-    return result
+            ),
+            "paid_count": row["paid_n"],
+            "buckets": [
+                Figure(
+                    f"unpaid:{key}:{row['currency']}",
+                    f"{row[f'{key}_n']} · {_money(row[f'{key}_sum'])}",
+                    _link(
+                        invoices,
+                        status__exact="open",
+                        currency__exact=row["currency"],
+                        **links[key],
+                    ),
+                )
+                for key, _, _ in AGE_BUCKETS
+            ],
+        }
+        for row in sorted(rows, key=lambda r: r["currency"])
+    ]
 
 
 def good_standing() -> Figure:

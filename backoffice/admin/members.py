@@ -30,7 +30,8 @@ from core.formatting import format_date
 from core.models import AuditLog
 from lifecycle.deadlines import credential_deadlines
 from members.models import CommitteeRecord, Credential, MembershipRecord, Notification, User
-from payments.models import Invoice, Payment
+from payments.models import Payment
+from payments.selectors import invoices_for
 from recertification import rules
 from recertification.models import Report, ReportCredential
 
@@ -140,11 +141,9 @@ def member_overview(member: User) -> dict:
         .order_by("-cycle_start", "-id")
     )
     invoices = list(
-        Invoice.objects.filter(member=member)
-        .prefetch_related(
+        invoices_for(member).prefetch_related(
             Prefetch("payments", queryset=Payment.objects.order_by("created_at", "id"))
         )
-        .order_by("-issued_on", "-id")
     )
     history = AuditLog.objects.filter(member=member).select_related("actor")
     return {
@@ -294,12 +293,24 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             *super().get_urls(),
         ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = dict(extra_context or {})
-        member = self.get_object(request, object_id)
-        if member is not None and self.has_view_permission(request, member):
-            extra["overview"] = member_overview(member)
-        return super().change_view(request, object_id, form_url, extra)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The member the change view read already: the overview does not read it again.
+        if obj is not None and self.has_view_permission(request, obj):
+            context["overview"] = member_overview(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _member_page(self, request, template: str, member: User, title: str, form) -> HttpResponse:
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": title,
+                "member": member,
+                "form": form,
+            },
+        )
 
     def note_add_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """An internal note: any staff account that may see the member may add one."""
@@ -315,16 +326,12 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             else:
                 self.message_user(request, "Note added.", messages.SUCCESS)
                 return redirect("admin:members_user_change", member.pk)
-        return TemplateResponse(
+        return self._member_page(
             request,
             "admin/members/user/note_add.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": f"Internal note on {member.display_name}",
-                "member": member,
-                "form": form,
-            },
+            member,
+            f"Internal note on {member.display_name}",
+            form,
         )
 
     def erase_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -348,16 +355,12 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
                     messages.SUCCESS,
                 )
                 return redirect("admin:members_user_change", member.pk)
-        return TemplateResponse(
+        return self._member_page(
             request,
             "admin/members/user/erase.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": f"Erase the personal data of {member.display_name}",
-                "member": member,
-                "form": form,
-            },
+            member,
+            f"Erase the personal data of {member.display_name}",
+            form,
         )
 
 

@@ -9,7 +9,7 @@ the rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
@@ -192,11 +192,18 @@ class DocumentsFilter(admin.SimpleListFilter):
         return queryset
 
 
-def turnarounds() -> dict[str, int]:
-    """Each program's promised review turnaround in days (ProgramSettings, else the default)."""
+def turnarounds(found: dict[str, ProgramSettings] | None = None) -> dict[str, int]:
+    """Each program's promised review turnaround in days (ProgramSettings, else the default);
+    `found`: the settings already read, by program."""
+    if found is None:
+        found = {
+            s.program: s for s in ProgramSettings.objects.only("program", "review_turnaround_days")
+        }
     default = ProgramSettings._meta.get_field("review_turnaround_days").default
-    found = dict(ProgramSettings.objects.values_list("program", "review_turnaround_days"))
-    return {p.code: found.get(p.code, default) for p in rules.programs()}
+    return {
+        p.code: found[p.code].review_turnaround_days if p.code in found else default
+        for p in rules.programs()
+    }
 
 
 def overdue_condition(now: dt.datetime, days: dict[str, int]) -> Q:
@@ -420,33 +427,25 @@ class ReportQueueMixin:
     def bulk_assign(self, request, queryset):
         if not self.has_assign_permission(request):
             raise PermissionDenied
-        count = queryset.count()
-        if count > BULK_LIMIT:
-            self.message_user(
-                request,
-                f"Select at most {BULK_LIMIT} reports at a time ({count} selected).",
-                messages.WARNING,
+
+        def assign(report: Report, data: dict) -> None:
+            report_assign(
+                report=report, assignee=data["assignee"], actor=request.user, reason=data["reason"]
             )
-            return None
-        form = assign_form(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            assignee = form.cleaned_data["assignee"]
-            for report in queryset.order_by("pk"):
-                report_assign(
-                    report=report, assignee=assignee, actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                )  # fmt: skip
-            who = assignee.username if assignee else "nobody"
-            self.message_user(request, f"{count} report(s) assigned to {who}.", messages.SUCCESS)
-            return None
-        return form_page(
-            self,
+
+        def summary(done: int, data: dict) -> str:
+            who = data["assignee"].username if data["assignee"] else "nobody"
+            return f"{done} report(s) assigned to {who}."
+
+        return self._each_selected(
             request,
-            list(queryset.select_related("member").order_by("pk")),
-            form,
-            f"Assign to… ({count} report(s))",
-            ASSIGN_EXPLANATION,
+            queryset,
+            assign_form(request.POST if "apply" in request.POST else None),
+            label="Assign to",
+            explanation=ASSIGN_EXPLANATION,
             bulk_action="bulk_assign",
+            run=assign,
+            summary=summary,
         )
 
     def assign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -471,10 +470,20 @@ class ReportQueueMixin:
                 return redirect("admin:recertification_report_change", report.pk)
         return form_page(self, request, [report], form, "Assign to…", ASSIGN_EXPLANATION)
 
-    def _bulk(self, request, queryset, name: str):
-        action = ACTIONS[name]
-        if not action.allowed(request.user):
-            raise PermissionDenied
+    def _each_selected(
+        self,
+        request,
+        queryset,
+        form,
+        *,
+        label: str,
+        explanation: str,
+        bulk_action: str,
+        run: Callable[[Report, dict], None],
+        summary: Callable[[int, dict], str],
+    ) -> HttpResponse | None:
+        """A bulk action: at most BULK_LIMIT reports; its form first, then `run` on each report
+        in turn. A report the action refuses is named in a warning; the others go ahead."""
         count = queryset.count()
         if count > BULK_LIMIT:
             self.message_user(
@@ -483,30 +492,45 @@ class ReportQueueMixin:
                 messages.WARNING,
             )
             return None
+        if not (form.is_bound and form.is_valid()):
+            return form_page(
+                self,
+                request,
+                list(queryset.select_related("member").order_by("pk")),
+                form,
+                f"{label}: {count} report(s)",
+                explanation,
+                bulk_action=bulk_action,
+            )
+        done, refused = 0, []
+        for report in queryset.order_by("pk"):
+            try:
+                run(report, form.cleaned_data)
+                done += 1
+            except ValidationError as error:
+                refused.append(f"report {report.pk}: {' '.join(error.messages)}")
+        self.message_user(request, summary(done, form.cleaned_data), messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not done – " + "; ".join(refused), messages.WARNING)
+        return None
+
+    def _bulk(self, request, queryset, name: str):
+        action = ACTIONS[name]
+        if not action.allowed(request.user):
+            raise PermissionDenied
         form = forms.Form(request.POST if "apply" in request.POST else None)
         form.fields["reason"] = reason_field(action.reason_required)
-        if form.is_bound and form.is_valid():
-            done, refused = 0, []
-            for report in queryset.order_by("pk"):
-                try:
-                    action.run(
-                        report=report, actor=request.user, reason=form.cleaned_data["reason"]
-                    )
-                    done += 1
-                except ValidationError as error:
-                    refused.append(f"report {report.pk}: {' '.join(error.messages)}")
-            self.message_user(request, f"{action.label}: {done} report(s) done.", messages.SUCCESS)
-            if refused:
-                self.message_user(request, "Not done – " + "; ".join(refused), messages.WARNING)
-            return None
-        return form_page(
-            self,
+        return self._each_selected(
             request,
-            list(queryset.select_related("member").order_by("pk")),
+            queryset,
             form,
-            f"{action.label}: {count} report(s)",
-            action.explanation,
+            label=action.label,
+            explanation=action.explanation,
             bulk_action=f"bulk_{name}",
+            run=lambda report, data: action.run(
+                report=report, actor=request.user, reason=data["reason"]
+            ),
+            summary=lambda done, data: f"{action.label}: {done} report(s) done.",
         )
 
     @admin.action(description="Approve selected reports", permissions=["approve"])
