@@ -40,6 +40,12 @@ def _require(actor) -> None:
         raise PermissionDenied("Correcting a member's records needs the corrections permission.")
 
 
+def _on_behalf(service, *, actor, reason: str, what: str, **arguments) -> Entry:
+    """`service` (the member's own entry service) run by staff, with the permission and a reason."""
+    _require(actor)
+    return service(actor=actor, reason=required_reason(reason, what), **arguments)
+
+
 def entry_add_for_member(
     *,
     member: User,
@@ -53,18 +59,18 @@ def entry_add_for_member(
     repeat_of: int | None = None,
 ) -> Entry:
     """Add an entry for the member, scored and checked as the member's own would be."""
-    _require(actor)
-    reason = required_reason(reason, "adding the entry on the member's behalf")
-    return entry_create(
+    return _on_behalf(
+        entry_create,
+        actor=actor,
+        reason=reason,
+        what="adding the entry on the member's behalf",
         member=member,
         program_code=program_code,
         values=values,
         details=details,
         credentials=credentials,
         files=files,
-        actor=actor,
         repeat_of=repeat_of,
-        reason=reason,
     )
 
 
@@ -79,16 +85,16 @@ def entry_correct_for_member(
     repeat_of: int | None = None,
 ) -> Entry:
     """Correct one of the member's entries (of a report still open), as the member could."""
-    _require(actor)
-    reason = required_reason(reason, "correcting the entry")
-    return entry_update(
+    return _on_behalf(
+        entry_update,
+        actor=actor,
+        reason=reason,
+        what="correcting the entry",
         entry=entry,
         values=values,
         details=details,
         credentials=credentials,
-        actor=actor,
         repeat_of=repeat_of,
-        reason=reason,
     )
 
 
@@ -111,6 +117,9 @@ def points_adjust(*, report: Report, points, actor, reason: str) -> PointsAdjust
     adjustment = PointsAdjustment.objects.create(
         report=report, points=points, reason=reason, made_by=actor
     )
+    # Report.points_adjustment is a cache of the sum of the report's PointsAdjustment rows (so
+    # scoring a report costs no extra query). This is its only writer, and it writes it under the
+    # report's row lock, so two adjustments at once cannot lose one.
     report.points_adjustment += points
     fields = ["points_adjustment", "updated_at"]
     if not report.is_editable and report.points_counted is not None:

@@ -8,6 +8,8 @@ checks (CheckAddress), with a reason, audited.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
@@ -81,8 +83,37 @@ def _single(modeladmin, request, queryset: QuerySet, url_name: str):
     return HttpResponseRedirect(reverse(url_name, args=[queryset.get().pk]))
 
 
+class CsvExportMixin:
+    """The list's CSV for the accounts team: "Export these … to CSV" (the rows as filtered and
+    searched on screen, every page, at `<list>/export/`) and the bulk action (the ticked rows).
+    `export_rows` is the payments.exports function for the model."""
+
+    export_rows: Callable[[QuerySet], HttpResponse]
+
+    @admin.action(description="Export selected %(verbose_name_plural)s to CSV")
+    def export_csv(self, request, queryset):
+        return self.export_rows(queryset)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return export_listed(self, request, self.export_rows)
+
+    def get_urls(self):
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}_export"
+        export = path("export/", self.admin_site.admin_view(self.export_view), name=name)
+        return [export, *super().get_urls()]
+
+
+def _page(model_admin, request, template: str, **context) -> TemplateResponse:
+    """A page of the staff site under the invoices (or the model admin's own list)."""
+    context = {**model_admin.admin_site.each_context(request), "opts": Invoice._meta} | context
+    return TemplateResponse(request, template, context)
+
+
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceAdmin(CsvExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "billing_name",
@@ -133,6 +164,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "member_number",
     ]
     change_form_template = "payments/admin/invoice_change_form.html"
+    export_rows = staticmethod(exports.invoices_csv)
     actions = ["record_check_payment", "cancel_invoice", "refund_payment", "export_csv"]
 
     @admin.display(description="PDF")
@@ -163,10 +195,6 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def refund_payment(self, request, queryset):
         return _single(self, request, queryset, "admin:payments_invoice_refund")
 
-    @admin.action(description="Export selected invoices to CSV")
-    def export_csv(self, request, queryset):
-        return exports.invoices_csv(queryset)
-
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
@@ -180,7 +208,6 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             path("<int:pk>/cancel/", wrap(self.cancel_view), name="payments_invoice_cancel"),
             path("<int:pk>/refund/", wrap(self.refund_view), name="payments_invoice_refund"),
             path("new/", wrap(self.manual_invoice_view), name="payments_invoice_manual"),
-            path("export/", wrap(self.export_view), name="payments_invoice_export"),
             path("deposit/", wrap(self.deposit_view), name="payments_invoice_deposit"),
             *super().get_urls(),
         ]
@@ -272,12 +299,6 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         }
         return super().changelist_view(request, extra)
 
-    def export_view(self, request: HttpRequest) -> HttpResponse:
-        """The invoices as filtered and searched on screen, every page, as CSV."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return export_listed(self, request, exports.invoices_csv)
-
     def manual_invoice_view(self, request: HttpRequest) -> HttpResponse:
         """Finance raises an invoice by hand: lines, currency, due date, the billing details
         (from the member's profile, editable), optionally for one of the member's reports."""
@@ -320,16 +341,16 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     messages.SUCCESS,
                 )
                 return redirect("admin:payments_invoice_change", invoice.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": "Raise an invoice",
-            "form": form,
-            "lines": lines,
-            "member": member,
-            "submit_label": "Issue invoice",
-        }
-        return TemplateResponse(request, "admin/payments/manual_invoice.html", context)
+        return _page(
+            self,
+            request,
+            "admin/payments/manual_invoice.html",
+            title="Raise an invoice",
+            form=form,
+            lines=lines,
+            member=member,
+            submit_label="Issue invoice",
+        )
 
     def deposit_view(self, request: HttpRequest) -> HttpResponse:
         return deposit(self, request)
@@ -367,17 +388,17 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 self.message_user(request, _refund_done_message(refund, invoice), messages.SUCCESS)
                 target = refund.correction_id or invoice.pk
                 return redirect("admin:payments_invoice_change", target)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"Refund a payment of invoice {invoice.number}",
-            "invoice": invoice,
-            "form": form,
-            "submit_label": "Refund",
-            "report_approved": form.report_approved,
-            "approval_above": form.needs_approval_above,
-        }
-        return TemplateResponse(request, "admin/payments/refund_form.html", context)
+        return _page(
+            self,
+            request,
+            "admin/payments/refund_form.html",
+            title=f"Refund a payment of invoice {invoice.number}",
+            invoice=invoice,
+            form=form,
+            submit_label="Refund",
+            report_approved=form.report_approved,
+            approval_above=form.needs_approval_above,
+        )
 
 
 def _refund_done_message(refund: Refund, invoice: Invoice) -> str:
@@ -438,7 +459,7 @@ def record_check(model_admin, request: HttpRequest, invoice: Invoice | None) -> 
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(CsvExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "invoice",
@@ -471,22 +492,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return record_check(self, request, None)
 
     actions = ["export_csv"]
-
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path("export/", wrap(self.export_view), name="payments_payment_export"),
-            *super().get_urls(),
-        ]
-
-    @admin.action(description="Export selected payments to CSV")
-    def export_csv(self, request, queryset):
-        return exports.payments_csv(queryset)
-
-    def export_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return export_listed(self, request, exports.payments_csv)
+    export_rows = staticmethod(exports.payments_csv)
 
 
 @admin.register(StripeEvent)
@@ -547,7 +553,7 @@ class CheckAddressAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RefundAdmin(CsvExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every refund; those waiting for a second approver are approved or declined here."""
 
     list_display = [
@@ -568,6 +574,7 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["payment__invoice", "requested_by", "approved_by"]
     ordering = ["-requested_at"]
     actions = ["approve_refunds", "export_csv"]
+    export_rows = staticmethod(exports.refunds_csv)
 
     @admin.display(description="invoice", ordering="payment__invoice__number")
     def invoice_number(self, refund: Refund) -> str:
@@ -577,7 +584,6 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<int:pk>/approve/", wrap(self.approve_view), name="payments_refund_approve"),
-            path("export/", wrap(self.export_view), name="payments_refund_export"),
             *super().get_urls(),
         ]
 
@@ -625,25 +631,17 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             else:
                 self.message_user(request, text, messages.SUCCESS)
                 return redirect("admin:payments_refund_changelist")
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": f"Approve a refund of invoice {refund.payment.invoice.number}",
-            "invoice": refund.payment.invoice,
-            "refund": refund,
-            "form": form,
-            "submit_label": "Save decision",
-        }
-        return TemplateResponse(request, "admin/payments/refund_approve.html", context)
-
-    @admin.action(description="Export selected refunds to CSV")
-    def export_csv(self, request, queryset):
-        return exports.refunds_csv(queryset)
-
-    def export_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return export_listed(self, request, exports.refunds_csv)
+        return _page(
+            self,
+            request,
+            "admin/payments/refund_approve.html",
+            opts=self.model._meta,
+            title=f"Approve a refund of invoice {refund.payment.invoice.number}",
+            invoice=refund.payment.invoice,
+            refund=refund,
+            form=form,
+            submit_label="Save decision",
+        )
 
 
 @admin.register(FinanceSettings)
@@ -702,13 +700,13 @@ def deposit(model_admin, request: HttpRequest) -> HttpResponse:
                 messages.SUCCESS,
             )
             return redirect("admin:payments_invoice_changelist")
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": Invoice._meta,
-        "title": "Enter a deposit of checks",
-        "form": form,
-        "rows": [(n, row, problems.get(n, "")) for n, row in enumerate(rows.forms, start=1)],
-        "formset": rows,
-        "submit_label": "Record deposit",
-    }
-    return TemplateResponse(request, "admin/payments/deposit.html", context)
+    return _page(
+        model_admin,
+        request,
+        "admin/payments/deposit.html",
+        title="Enter a deposit of checks",
+        form=form,
+        rows=[(n, row, problems.get(n, "")) for n, row in enumerate(rows.forms, start=1)],
+        formset=rows,
+        submit_label="Record deposit",
+    )

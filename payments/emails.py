@@ -20,7 +20,7 @@ from recertification.models import Report
 from . import pdf
 from . import stripe_gateway as gateway
 from .check_address import check_instructions_for
-from .models import Invoice, Payment
+from .models import Invoice, Payment, Refund
 
 
 def receipt_email(payment: Payment) -> EmailMultiAlternatives:
@@ -134,7 +134,8 @@ def queue_refund_receipt(refund, *, invoice: Invoice, report: Report | None) -> 
             "full": refund.correction_id is not None,
             "report": report,
             "renewal_stands": approved,
-            "payment_due_again": report is not None and refund.consequence == "payment_due",
+            "payment_due_again": report is not None
+            and refund.consequence == Refund.Consequence.PAYMENT_DUE,
             "invoice_url": site_url() + reverse("payments:invoice", args=[invoice.number]),
         },
     )

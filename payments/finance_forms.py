@@ -65,7 +65,8 @@ class RefundRequestForm(forms.Form):
             f"{p.get_method_display()} {p.check_number or p.stripe_payment_intent_id} – "
             f"{p.amount} {p.currency} ({refunds.refundable(p)} left to refund)"
         )
-        only = payments.first() if payments.count() == 1 else None
+        # At most one confirmed payment per invoice (one_confirmed_payment_per_invoice).
+        only = payments.first()
         if only is not None:
             self.fields["payment"].initial = only
             self.fields["amount"].initial = refunds.refundable(only)
@@ -132,7 +133,9 @@ class ManualInvoiceForm(forms.Form):
             Report.objects.filter(member=member) if member else Report.objects.none()
         )
         if member is not None:
+            # Chosen on the page before: carried along, not shown again.
             self.fields["member"].initial = member.member_number
+            self.fields["member"].widget = forms.HiddenInput()
 
     def clean_member(self) -> User:
         number = self.cleaned_data["member"].strip()

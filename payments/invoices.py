@@ -263,8 +263,39 @@ def _recertification_terms(
     }
 
 
-def _lock_report(report: Report) -> Report:
-    return Report.objects.select_for_update(of=("self",)).select_related("member").get(pk=report.pk)
+def lock_report(report: Report | int) -> Report:
+    """The report read again under select_for_update (its own row only), with its member."""
+    pk = report.pk if isinstance(report, Report) else report
+    return Report.objects.select_for_update(of=("self",)).select_related("member").get(pk=pk)
+
+
+def report_payment_due(
+    report: Report,
+    *,
+    actor,
+    invoice: Invoice | None = None,
+    action: str = "payment_due",
+    reason: str = "",
+) -> None:
+    """Move a report (locked by the caller) to payment due and log it: the one place it happens.
+
+    Paying moves it on again through `recertification.services.report_mark_paid`.
+    """
+    before = report.status
+    report.status = Report.Status.PAYMENT_DUE
+    report.save(update_fields=["status", "updated_at"])
+    after = {"status": report.status}
+    if invoice is not None:
+        after["invoice"] = invoice.number
+    log_action(
+        report,
+        action,
+        actor=actor,
+        member=report.member,
+        reason=reason,
+        before={"status": before},
+        after=after,
+    )
 
 
 def live_recertification_invoice(report: Report) -> Invoice | None:
@@ -287,7 +318,7 @@ def invoice_issue(
     its paid invoice and goes straight back to review). A new invoice is emailed to the member
     unless `notify` is False (at submission, whose email names the invoice).
     """
-    report = _lock_report(report)
+    report = lock_report(report)
     invoice = live_recertification_invoice(report)
     if invoice is None:
         if report.status not in (Report.Status.SUBMITTED, Report.Status.PAYMENT_DUE):
@@ -307,16 +338,7 @@ def invoice_issue(
         # Nothing (more) to pay, e.g. a fee set to zero: the report goes on to review.
         report_mark_paid(report=report, actor=actor)
     elif report.status == Report.Status.SUBMITTED:
-        report.status = Report.Status.PAYMENT_DUE
-        report.save(update_fields=["status", "updated_at"])
-        log_action(
-            report,
-            "payment_due",
-            actor=actor,
-            member=report.member,
-            before={"status": Report.Status.SUBMITTED},
-            after={"status": report.status, "invoice": invoice.number},
-        )
+        report_payment_due(report, actor=actor, invoice=invoice)
     return invoice
 
 
@@ -332,7 +354,7 @@ def invoice_issue_paper_report(
     `invoice_issue` finds this invoice: one invoice per report, already paid if the member paid.
     The report's status does not change: it is not submitted until staff record it.
     """
-    report = _lock_report(report)
+    report = lock_report(report)
     invoice = live_recertification_invoice(report)
     if invoice is not None:
         return invoice
@@ -354,7 +376,7 @@ def invoice_issue_paper_report(
 @transaction.atomic
 def invoice_issue_extension(*, report: Report, actor=None, today: dt.date | None = None) -> Invoice:
     """Issue the extension fee invoice for a report (NAMSS), or return the live one it has."""
-    report = _lock_report(report)
+    report = lock_report(report)
     existing = (
         Invoice.objects.filter(report=report, kind=Invoice.Kind.EXTENSION)
         .exclude(status=Invoice.Status.CANCELLED)
@@ -470,8 +492,8 @@ def invoice_issue_manual(
     reason: str = "",
     today: dt.date | None = None,
 ) -> Invoice:
-    """An invoice finance raises by hand (NAMSS places the recertification invoice in the member's
-    account): the lines as entered, numbered like every invoice and emailed to the member.
+    """An invoice finance raises by hand (some programs place the recertification invoice in the
+    member's account): the lines as entered, numbered like every invoice and emailed to the member.
 
     Tied to a report, it is that report's recertification invoice (one live invoice per report):
     a submitted report moves to payment due, and paying it moves the report on to review.
@@ -489,7 +511,7 @@ def invoice_issue_manual(
     if due_on < issued_on:
         raise PaymentError("The due date cannot be before today.")
     if report is not None:
-        report = _lock_report(report)
+        report = lock_report(report)
         if report.member_id != member.pk:
             raise PaymentError("That report belongs to another member.")
         existing = live_recertification_invoice(report)
@@ -513,14 +535,5 @@ def invoice_issue_manual(
         billing=billing,
     )
     if report is not None and report.status == Report.Status.SUBMITTED:
-        report.status = Report.Status.PAYMENT_DUE
-        report.save(update_fields=["status", "updated_at"])
-        log_action(
-            report,
-            "payment_due",
-            actor=actor,
-            member=report.member,
-            before={"status": Report.Status.SUBMITTED},
-            after={"status": report.status, "invoice": invoice.number},
-        )
+        report_payment_due(report, actor=actor, invoice=invoice)
     return invoice

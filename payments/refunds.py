@@ -40,6 +40,8 @@ from .invoices import (
     invoice_issue,
     issue_correction,
     lock_invoice,
+    lock_report,
+    report_payment_due,
 )
 from .models import FinanceSettings, Invoice, Payment, Refund
 from .settlement import payment_log
@@ -90,9 +92,7 @@ def _amount(value) -> Decimal:
 def _lock(payment: Payment) -> tuple[Report | None, Invoice, Payment]:
     """The report (if any), the invoice and the payment, locked in that order."""
     invoice_row = Invoice.objects.only("report_id").get(pk=payment.invoice_id)
-    report = None
-    if invoice_row.report_id:
-        report = Report.objects.select_for_update(of=("self",)).get(pk=invoice_row.report_id)
+    report = lock_report(invoice_row.report_id) if invoice_row.report_id else None
     invoice = lock_invoice(payment.invoice_id)
     if report is not None:
         invoice.report = report
@@ -198,7 +198,9 @@ def refund_request(
             after=snapshot(refund, REFUND_FIELDS) | {"invoice": invoice.number},
         )
         return refund
-    return _carry_out(refund, report=report, invoice=invoice, payment=payment, actor=actor)
+    return _carry_out(
+        refund, report=report, invoice=invoice, payment=payment, left=left, actor=actor
+    )
 
 
 @transaction.atomic
@@ -212,18 +214,19 @@ def refund_approve(*, refund: Refund, actor) -> Refund:
     refund = Refund.objects.select_for_update().get(pk=refund.pk)
     if refund.status != Refund.Status.REQUESTED:
         raise PaymentError(f"This refund is {refund.get_status_display().lower()} already.")
-    if payment.status != Payment.Status.CONFIRMED or refund.amount > refundable(
-        payment, exclude=refund
-    ):
+    left = refundable(payment, exclude=refund)
+    if refund.amount > left:
         raise PaymentError("The payment no longer has this much left to refund.")
     _check_consequence(
         report=report,
-        full=refund.amount == refundable(payment, exclude=refund),
+        full=refund.amount == left,
         consequence=refund.consequence,
         consequence_reason=refund.consequence_reason,
     )
     refund.approved_by = actor
-    return _carry_out(refund, report=report, invoice=invoice, payment=payment, actor=actor)
+    return _carry_out(
+        refund, report=report, invoice=invoice, payment=payment, left=left, actor=actor
+    )
 
 
 @transaction.atomic
@@ -253,11 +256,20 @@ def refund_decline(*, refund: Refund, actor, reason: str) -> Refund:
 
 
 def _carry_out(
-    refund: Refund, *, report: Report | None, invoice: Invoice, payment: Payment, actor
+    refund: Refund,
+    *,
+    report: Report | None,
+    invoice: Invoice,
+    payment: Payment,
+    left: Decimal,
+    actor,
 ) -> Refund:
-    """Pay the money back, record it, settle the payment and the report, queue the receipt."""
+    """Pay the money back, record it, settle the payment and the report, queue the receipt.
+
+    `left`: what was left of the payment besides this refund, read under the payment's lock.
+    """
     before = snapshot(refund, REFUND_FIELDS)
-    left_after = refundable(payment, exclude=refund) - refund.amount
+    left_after = left - refund.amount
     if refund.method == Payment.Method.CARD:
         # Inside the transaction with an idempotency key: if our commit fails, the retry gets the
         # same refund back from Stripe instead of a second one.
@@ -323,17 +335,11 @@ def _apply_consequence(refund: Refund, *, report: Report | None, invoice: Invoic
             after={"refund": str(refund.amount), "invoice": invoice.number},
         )
     elif refund.consequence == Refund.Consequence.PAYMENT_DUE:
-        before = report.status
-        report.status = Report.Status.PAYMENT_DUE
-        report.save(update_fields=["status", "updated_at"])
-        log_action(
+        report_payment_due(
             report,
-            "payment due again",
             actor=actor,
-            member=report.member,
+            action="payment due again",
             reason=f"Payment refunded: {refund.reason}",
-            before={"status": before},
-            after={"status": report.status},
         )
         invoice_issue(report=report, actor=actor)
 
@@ -341,7 +347,6 @@ def _apply_consequence(refund: Refund, *, report: Report | None, invoice: Invoic
 def payment_refund(*, payment: Payment, actor, reason: str, **details) -> Invoice | Refund:
     """Refund what is left of a payment; the correction invoice once carried out (the Refund when
     it waits for a second approver)."""
-    _require_finance(actor)
     refund = refund_request(
         payment=payment,
         actor=actor,

@@ -64,6 +64,10 @@ class PointsAdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, **context}
         return TemplateResponse(request, template, context)
 
+    def _done(self, request, text: str, url_name: str, pk: int) -> HttpResponse:
+        self.message_user(request, text, messages.SUCCESS)
+        return redirect(url_name, pk)
+
     def adjust_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not corrections.can_correct(request.user):
             raise PermissionDenied
@@ -81,8 +85,12 @@ class PointsAdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                self.message_user(request, "The points are adjusted.", messages.SUCCESS)
-                return redirect("admin:recertification_report_change", report.pk)
+                return self._done(
+                    request,
+                    "The points are adjusted.",
+                    "admin:recertification_report_change",
+                    report.pk,
+                )
         return self._page(
             request,
             "admin/backoffice/adjust_points.html",
@@ -109,43 +117,14 @@ class PointsAdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         form = reason = None
         if key in groups:
             program, group = groups[key]
-            mine = [s for s in accepting if s.program.code == program.code]
-            credentials = sorted({c for s in mine for c in s.credentials}, key=lambda c: c.pk)
-            years = accepted_years(
-                min(s.report.cycle_start for s in mine), max(s.report.cycle_end for s in mine)
-            )
-            data = request.POST if request.method == "POST" else None
-            form = EntryForm(
-                data,
-                request.FILES if data else None,
-                group=group,
-                credentials=credentials,
-                reports=[list(s.credentials) for s in mine],
-                years=years,
-            )
-            reason = ReasonOnlyForm(data)
-            if data is not None and form.is_valid() and reason.is_valid():
-                try:
-                    corrections.entry_add_for_member(
-                        member=member,
-                        program_code=program.code,
-                        values=form.scoring_values(),
-                        details=form.detail_values(),
-                        credentials=form.chosen_credentials(),
-                        files=form.cleaned_data.get("files") or [],
-                        repeat_of=form.confirmed_repeat(),
-                        actor=request.user,
-                        reason=reason.cleaned_data["reason"],
-                    )
-                except services.RepeatedEntry as repeat:
-                    form.add_error(None, str(repeat))
-                except ValidationError as error:
-                    form.add_error(None, error.messages)
-                else:
-                    self.message_user(
-                        request, "The entry is saved for the member.", messages.SUCCESS
-                    )
-                    return redirect("admin:members_user_change", member.pk)
+            form, reason = _entry_forms(request, program, group, accepting)
+            if form.is_bound and _entry_saved(request, member, program, form, reason):
+                return self._done(
+                    request,
+                    "The entry is saved for the member.",
+                    "admin:members_user_change",
+                    member.pk,
+                )
         return self._page(
             request,
             "admin/backoffice/entry_for_member.html",
@@ -160,3 +139,48 @@ class PointsAdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             reason_form=reason,
             total=sum((s.total for s in accepting), Decimal(0)),
         )
+
+
+def _entry_forms(request, program, group, accepting) -> tuple[EntryForm, ReasonOnlyForm]:
+    """The member's entry form for one group of kinds, over the reports of its program that take
+    entries, and the reason form; bound on a POST."""
+    mine = [s for s in accepting if s.program.code == program.code]
+    credentials = sorted({c for s in mine for c in s.credentials}, key=lambda c: c.pk)
+    years = accepted_years(
+        min(s.report.cycle_start for s in mine), max(s.report.cycle_end for s in mine)
+    )
+    data = request.POST if request.method == "POST" else None
+    form = EntryForm(
+        data,
+        request.FILES if data else None,
+        group=group,
+        credentials=credentials,
+        reports=[list(s.credentials) for s in mine],
+        years=years,
+    )
+    return form, ReasonOnlyForm(data)
+
+
+def _entry_saved(request, member, program, form: EntryForm, reason: ReasonOnlyForm) -> bool:
+    """Save the valid entry for the member; False with the refusal on the form otherwise."""
+    if not (form.is_valid() and reason.is_valid()):
+        return False
+    try:
+        corrections.entry_add_for_member(
+            member=member,
+            program_code=program.code,
+            values=form.scoring_values(),
+            details=form.detail_values(),
+            credentials=form.chosen_credentials(),
+            files=form.cleaned_data.get("files") or [],
+            repeat_of=form.confirmed_repeat(),
+            actor=request.user,
+            reason=reason.cleaned_data["reason"],
+        )
+    except services.RepeatedEntry as repeat:
+        form.add_error(None, str(repeat))
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+    else:
+        return True
+    return False
