@@ -26,6 +26,21 @@ def _kind(program: rules.Program, code: str) -> rules.Kind | None:
         return None
 
 
+def kind_and_category(program_code: str, kind_code: str) -> tuple[str, str]:
+    """The kind's and its category's labels, as members read them ("Continuing education
+    activity", "Continuing Education"); the codes themselves for a kind the program no longer
+    declares."""
+    try:
+        program = rules.get_program(program_code)
+    except (KeyError, ValueError):
+        return kind_code, ""
+    kind = _kind(program, kind_code)
+    if kind is None:
+        return kind_code, ""
+    category = next((c.label for c in program.categories if c.code == kind.category), kind.category)
+    return kind.label, category
+
+
 def value_text(spec: rules.FieldSpec | None, value: Any) -> str:
     """One field's value as staff read it: Yes/No, dates in the portal's format, 5 not 5.00."""
     if value is None or value == "":

@@ -14,6 +14,8 @@ from core.currencies import validate_currency
 from core.formatting import format_date
 from members.models import Credential, program_choices
 
+from . import rules
+
 
 class ProgramSettings(models.Model):
     """What staff may change per program: fees and audit share. Defaults come from the rules module."""
@@ -290,7 +292,13 @@ class Entry(models.Model):
         indexes = [models.Index(fields=["member", "program"])]
 
     def __str__(self) -> str:
-        return f"{self.kind} ({self.date or self.year})"
+        """The kind as members read it, and when ("Professional Development Program (6 or more
+        hours), 2024-03-05"); the code for a kind its program no longer declares."""
+        try:
+            kind = rules.get_program(self.program).kind(self.kind).short
+        except (KeyError, ValueError):
+            kind = self.kind
+        return f"{kind} ({self.date or self.year})"
 
     @property
     def attached_files(self) -> list[EntryFile]:

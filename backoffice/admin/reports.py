@@ -12,6 +12,8 @@ from django import forms
 from django.contrib import admin
 
 from core.admin_helpers import AuditedAdminMixin, AuditHistoryMixin, ReadOnlyAdminMixin
+from recertification import rules
+from recertification.entry_details import entry_pairs, kind_and_category
 from recertification.models import AuditDecision, Entry, ProgramSettings, Report
 
 from .dashboard import dashboard_urls
@@ -48,15 +50,57 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
+class EntryCategoryFilter(admin.SimpleListFilter):
+    """The categories of every program, by their labels."""
+
+    title = "category"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return [
+            (category.code, f"{program.name}: {category.label}")
+            for program in rules.programs()
+            for category in program.categories
+        ]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(category=self.value()) if self.value() else queryset
+
+
 @admin.register(Entry)
 class EntryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "member", "program", "kind", "date", "year", "quantity", "created_at"]
-    list_filter = ["program", "category"]
-    search_fields = ["member__member_number", "member__email", "kind", "organization"]
+    """Entries as members made them, in the words members read: the kind and category by their
+    labels, the details by the declaration's field labels (recertification.entry_details)."""
+
+    list_display = [
+        "id",
+        "member",
+        "program",
+        "kind_label",
+        "date",
+        "year",
+        "quantity",
+        "created_at",
+    ]
+    list_filter = ["program", EntryCategoryFilter]
+    search_fields = ["member__member_number", "member__email", "organization"]
     list_select_related = ["member"]
     raw_id_fields = ["member"]
-    exclude = ["reports"]
+    exclude = ["reports", "kind", "category", "details", "year_key"]
+    readonly_fields = ["kind_label", "category_label", "details_text"]
     ordering = ["-id"]
+
+    @admin.display(description="kind", ordering="kind")
+    def kind_label(self, entry: Entry) -> str:
+        return kind_and_category(entry.program, entry.kind)[0]
+
+    @admin.display(description="category")
+    def category_label(self, entry: Entry) -> str:
+        return kind_and_category(entry.program, entry.kind)[1]
+
+    @admin.display(description="what the member entered")
+    def details_text(self, entry: Entry) -> str:
+        return "; ".join(f"{label}: {value}" for label, value in entry_pairs(entry)[1:] if value)
 
 
 @admin.register(AuditDecision)
