@@ -12,12 +12,17 @@ logger = logging.getLogger(__name__)
 
 
 def _menu_offers(user) -> dict:
-    """Whether the member's programs offer extensions, and whether the Reinstatement page has
+    """Whether the member's programs offer extensions and count membership records, and whether the Reinstatement page has
     something for them: a program with reinstatement, or a lapsed credential of any program (the
     page holds the paper report route). One query; a credential of an unknown program is skipped,
     never an error on every page."""
     if not getattr(user, "is_authenticated", False):
-        return {"extensions": False, "reinstatement": False, "needs_attention": []}
+        return {
+            "extensions": False,
+            "reinstatement": False,
+            "membership": False,
+            "needs_attention": [],
+        }
     rows = list(
         Credential.all_objects.filter(holder=user).values_list(
             "pk", "program", "designation", "status"
@@ -46,6 +51,12 @@ def _menu_offers(user) -> dict:
     return {
         "extensions": any(p.offers_extensions for p in declarations.values()),
         "reinstatement": lapsed or any(p.offers_reinstatement for p in declarations.values()),
+        # The Membership page lists the staff records some programs add points from.
+        "membership": any(
+            kind.auto_from.startswith("membership:")
+            for p in declarations.values()
+            for kind in p.kinds
+        ),
         # Designations of records the portal cannot read (base.html tells the member).
         "needs_attention": needs_attention,
     }

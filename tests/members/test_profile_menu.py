@@ -70,3 +70,15 @@ def test_a_credential_of_an_unknown_program_does_not_break_the_menu(client):
     response = client.get("/profile/")
     assert response.status_code == 200
     assert "Certificates and badges" in response.content.decode()
+
+
+@pytest.mark.parametrize("program", ["namss", "ihmm"])
+def test_the_membership_page_is_offered_only_where_a_program_counts_membership(client, program):
+    declaration = get_program(program)
+    assert not any(k.auto_from.startswith("membership:") for k in declaration.kinds)
+    user = UserFactory()
+    CredentialFactory(holder=user, program=program, designation=next(iter(declaration.credentials)))
+    assert ">Membership</a>" not in menu(client, user)
+    ipma = UserFactory()
+    CredentialFactory(holder=ipma, program="ipma-hr", designation="IPMA-SCP")
+    assert ">Membership</a>" in menu(client, ipma)
