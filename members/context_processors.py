@@ -12,10 +12,10 @@ logger = logging.getLogger(__name__)
 
 
 def _menu_offers(user) -> dict:
-    """Whether the member's programs offer extensions and count membership records, and whether the Reinstatement page has
-    something for them: a program with reinstatement, or a lapsed credential of any program (the
-    page holds the paper report route). One query; a credential of an unknown program is skipped,
-    never an error on every page."""
+    """Whether the member's programs offer extensions and count membership records, and whether
+    the Reinstatement page has something for them: a program with reinstatement, or a lapsed
+    credential of any program (the page holds the paper report route). One query; a credential
+    of an unknown program is skipped, never an error on every page."""
     if not getattr(user, "is_authenticated", False):
         return {
             "extensions": False,
