@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from core.audit import log_action
-from core.models import AuditLog
 from recertification import rules
-from recertification.audits import email_audit_selected, log_report, report_state
+from recertification.audits import (
+    email_audit_cleared,
+    email_audit_selected,
+    log_report,
+    report_state,
+)
 from recertification.entry_details import entry_pairs
 from recertification.models import AuditDecision, Entry, EntryFile, Report
 from recertification.selectors import ScoredReport, score, scored_report
@@ -45,6 +50,7 @@ def report_select_for_audit(*, report: Report, actor, reason: str) -> Report:
     # A fresh audit: earlier decisions stay in the history, not on the report.
     AuditDecision.objects.filter(report=report).delete()
     report.selected_for_audit = True
+    report.audit_selected_at = timezone.now()
     report.audit_outcome = ""
     if paid:
         report.status = S.AUDIT
@@ -134,40 +140,42 @@ def audit_entries_decide(
     ]
 
 
+def files_since_selection() -> QuerySet[EntryFile]:
+    """The files of the outer report's entries uploaded since its selection for audit (for an
+    Exists or a Subquery over reports)."""
+    return EntryFile.objects.filter(
+        entry__reports=OuterRef("pk"), uploaded_at__gte=OuterRef("audit_selected_at")
+    )
+
+
 def audit_documents_received(report: Report) -> bool:
-    """True when the member uploaded a document to one of the report's entries after the report
+    """True when the member uploaded a document to one of the report's entries since the report
     was last selected for audit (False while it is not selected, or before any upload)."""
     if not report.selected_for_audit:
         return False
-    selected = (
-        AuditLog.objects.filter(
-            object_type=report._meta.label_lower,
-            object_id=str(report.pk),
-            action="selected for audit",
-        )
-        .order_by("-at")
-        .values_list("at", flat=True)
-        .first()
-    )
-    files = EntryFile.objects.filter(entry__reports=report)
-    if selected is not None:
-        files = files.filter(uploaded_at__gte=selected)
-    return files.exists()
+    return Report.objects.filter(pk=report.pk).filter(Exists(files_since_selection())).exists()
 
 
-def rejected_notes(report: Report) -> list[str]:
-    """Each rejected entry of the report in words with staff's note, for the member's email."""
+def rejected_entries(report: Report) -> list[tuple[str, str]]:
+    """Each rejected entry of the report in words, with staff's note, in the entries' order."""
     program = rules.get_program(report.program)
-    notes = []
+    rejected = []
     for row in (
         AuditDecision.objects.filter(report=report, decision=AuditDecision.Decision.REJECTED)
         .select_related("entry")
         .order_by("entry__date", "entry__year", "entry_id")
     ):
-        entry = row.entry
-        pairs = [value for label, value in entry_pairs(entry, program) if value]
-        notes.append(f"Not accepted: {' · '.join(pairs)}. Note from staff: {row.reason}")
-    return notes
+        pairs = [value for label, value in entry_pairs(row.entry, program) if value]
+        rejected.append((" · ".join(pairs), row.reason))
+    return rejected
+
+
+def rejected_notes(report: Report) -> list[str]:
+    """Each rejected entry of the report in words with staff's note, for the member's email."""
+    return [
+        f"Not accepted: {entry}. Note from staff: {note}"
+        for entry, note in rejected_entries(report)
+    ]
 
 
 def audited_score(report: Report) -> ScoredReport:
@@ -214,8 +222,15 @@ def audit_clear(*, report: Report, actor, reason: str = "") -> Report:
     report.audit_outcome = "cleared"
     report.status = S.IN_REVIEW
     report.save()
-    log_report(
+    cleared = log_report(
         report, "audit cleared", actor=actor, reason=reason, before=before, audited=audited.total
+    )
+    email_audit_cleared(
+        report,
+        cleared,
+        total=audited.total,
+        required=audited.required,
+        not_accepted=rejected_entries(report),
     )
     return report
 

@@ -349,6 +349,7 @@ class Notification(models.Model):
         REPORT_APPROVED = "report_approved", "Recertification report approved"
         REPORT_RETURNED = "report_returned", "Recertification report returned"
         AUDIT_SELECTED = "audit_selected", "Report selected for audit"
+        AUDIT_CLEARED = "audit_cleared", "Audit complete"
         PAYMENT_RECEIPT = "payment_receipt", "Payment receipt"
         REFUND_RECEIPT = "refund_receipt", "Refund receipt"
         # Submission (report and its invoice in one) and invoices issued later (payments).

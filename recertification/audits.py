@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from core.audit import log_action, snapshot
 from core.formatting import format_date
@@ -21,6 +22,7 @@ from core.models import AuditLog
 from core.site import site_url
 from members import emails as member_emails
 
+from . import rules
 from .models import ProgramSettings, Report, ReportCredential
 
 S = Report.Status
@@ -31,6 +33,7 @@ REPORT_FIELDS = ["status", "selected_for_audit", "audit_outcome", "fee_waived", 
 EMAIL_APPROVED = "report_approved"
 EMAIL_RETURNED = "report_returned"
 EMAIL_AUDIT = "audit_selected"
+EMAIL_AUDIT_CLEARED = "audit_cleared"
 
 _random = secrets.SystemRandom()
 
@@ -112,8 +115,11 @@ def audit_select_on_submit(report: Report, *, draw=None) -> bool:
         return False
     before = report_state(report)
     report.selected_for_audit = True
+    report.audit_selected_at = timezone.now()
     report.audit_outcome = ""
-    report.save(update_fields=["selected_for_audit", "audit_outcome", "updated_at"])
+    report.save(
+        update_fields=["selected_for_audit", "audit_selected_at", "audit_outcome", "updated_at"]
+    )
     selected = log_report(
         report,
         "selected for audit",
@@ -142,4 +148,33 @@ def email_audit_selected(report: Report, event: AuditLog) -> None:
         ],
         kind=EMAIL_AUDIT,
         event=event,
+    )
+
+
+def email_audit_cleared(
+    report: Report,
+    event: AuditLog,
+    *,
+    total: Decimal,
+    required: Decimal,
+    not_accepted: list[tuple[str, str]],
+) -> None:
+    """The "Your audit is complete" email: the documents are accepted and the report goes on to
+    review; the entries whose documents were not accepted, each with staff's note, and the total
+    the accepted entries count against the requirement. From templates/emails/audit_cleared*, recorded under
+    the key of the audit record of the clearing, sent after commit."""
+    program = rules.get_program(report.program)
+    member_emails.queue(
+        key=f"{EMAIL_AUDIT_CLEARED}:{report.pk}:{event.pk}",
+        kind=EMAIL_AUDIT_CLEARED,
+        member=report.member,
+        context={
+            "report": report,
+            "designations": report_designations(report),
+            "program_name": program.name,
+            "point_name": program.point_names[1],
+            "total": rules.format_decimal(total),
+            "required": rules.format_decimal(required),
+            "not_accepted": [{"entry": entry, "note": note} for entry, note in not_accepted],
+        },
     )

@@ -128,6 +128,9 @@ class Report(models.Model):
     snapshot = models.JSONField(default=dict, blank=True)
     is_paper = models.BooleanField("paper report", default=False)
     selected_for_audit = models.BooleanField(default=False)
+    # When the report was last selected for audit (the random draw on submission or staff): the
+    # member's documents uploaded since then are the audit's. Set with selected_for_audit.
+    audit_selected_at = models.DateTimeField(null=True, blank=True)
     # Staff review (backoffice/review.py, audits.py): each change also leaves an AuditLog row with its reason.
     audit_outcome = models.CharField(
         max_length=10, choices=AuditOutcome.choices, blank=True, default=AuditOutcome.PENDING
@@ -178,6 +181,11 @@ class Report(models.Model):
                 condition=Q(status__in=["open", "returned"]) | Q(submitted_at__isnull=False),
                 name="submitted_report_has_date",
                 violation_error_message="A submitted report needs the time it was submitted.",
+            ),
+            models.CheckConstraint(
+                condition=Q(selected_for_audit=False) | Q(audit_selected_at__isnull=False),
+                name="audit_selection_has_time",
+                violation_error_message="A report selected for audit needs the time it was selected.",
             ),
         ]
         indexes = [

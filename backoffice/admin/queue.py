@@ -19,17 +19,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import (
     BooleanField,
     Case,
-    CharField,
     Exists,
     OuterRef,
     Prefetch,
     Q,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Cast
-from django.db.models.lookups import IsNull
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
@@ -38,12 +34,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from core.admin_helpers import CSV_CHUNK, chunked, csv_response, export_listed, reason_field
-from core.models import AuditLog
 from members.models import Credential
 from recertification import rules
-from recertification.models import EntryFile, ProgramSettings, Report, ReportCredential
+from recertification.models import ProgramSettings, Report, ReportCredential
 
 from ..assignment import assignable_staff, report_assign
+from ..audits import files_since_selection
 from ..invoices import (
     invoice_number_condition,
     invoice_numbers_have_prefix,
@@ -136,31 +132,13 @@ class PaidFilter(admin.SimpleListFilter):
         return queryset
 
 
-# The audit record a selection leaves, by staff or by the random draw on submission.
-SELECTED_FOR_AUDIT = "selected for audit"
-
-
 def _audit_pending() -> Q:
     return Q(selected_for_audit=True, audit_outcome="")
 
 
-def _files_after_selection() -> EntryFile:
-    """The report's files uploaded after its latest selection for audit (a correlated query)."""
-    selected_at = Subquery(
-        AuditLog.objects.filter(
-            object_type=Report._meta.label_lower,
-            object_id=Cast(OuterRef(OuterRef("pk")), CharField()),
-            action=SELECTED_FOR_AUDIT,
-        )
-        .order_by("-at", "-id")
-        .values("at")[:1]
-    )
-    return EntryFile.objects.filter(entry__reports=OuterRef("pk"), uploaded_at__gt=selected_at)
-
-
 def documents_received_condition() -> Q:
     """Reports under audit whose member uploaded documents since the selection (for filters)."""
-    return _audit_pending() & Q(Exists(_files_after_selection()))
+    return _audit_pending() & Q(Exists(files_since_selection()))
 
 
 def documents_received_column() -> Case:
@@ -168,7 +146,7 @@ def documents_received_column() -> Case:
     return Case(
         When(
             _audit_pending(),
-            then=IsNull(Subquery(_files_after_selection().values("pk")[:1]), False),
+            then=Exists(files_since_selection()),
         ),
         default=Value(False),
         output_field=BooleanField(),
@@ -188,7 +166,7 @@ class DocumentsFilter(admin.SimpleListFilter):
         if self.value() == "received":
             return queryset.filter(documents_received_condition())
         if self.value() == "waiting":
-            return queryset.filter(_audit_pending()).exclude(Exists(_files_after_selection()))
+            return queryset.filter(_audit_pending()).exclude(Exists(files_since_selection()))
         return queryset
 
 

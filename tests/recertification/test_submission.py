@@ -219,7 +219,9 @@ def test_a_report_under_audit_asks_for_documents(client, ipma):
     add_full_days(client, 17)
     report = Report.objects.get()
     client.post(SUBMIT, submission(report))
-    Report.objects.filter(pk=report.pk).update(status=Report.Status.AUDIT, selected_for_audit=True)
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.AUDIT, selected_for_audit=True, audit_selected_at=timezone.now()
+    )
     html = client.get(PORTAL).content.decode()
     assert "Audit: documents needed." in html
     uploads = client.get("/recertification/uploads/").content.decode()

@@ -75,6 +75,7 @@ def seed() -> dict:
                 points_counted=Decimal("51") if submitted else None,
                 points_required=Decimal("50") if submitted else None,
                 selected_for_audit=submitted and i % 30 == 0,
+                audit_selected_at=now if submitted and i % 30 == 0 else None,
             )  # fmt: skip
         )
     Report.objects.bulk_create(reports, batch_size=BATCH)
