@@ -48,6 +48,8 @@ def make_activities(program: Program, start: date, end: date, n: int, seed: int)
             step = quantity_rule.step
             lowest = -(-(quantity_rule.minimum or step) // step)
             quantity = step * (lowest + rng.randrange(12))
+            if quantity_rule.maximum is not None:
+                quantity = min(quantity, quantity_rule.maximum)
         when = start + timedelta(days=rng.randrange(-span // 10, span + span // 10))
         extra = {"date": when} if kind.period == "dated" else {"year": when.year}
         activities.append(

@@ -141,35 +141,34 @@ def readable_state(program_code: str, state: dict | None) -> dict[str, Any] | No
     return readable
 
 
-# The most one entry may claim, online (recertification.forms) and on a paper report: whole
-# quantities (days, items) up to 100,000, others (credit or contact hours, credits) up to 10,000.
-WHOLE_QUANTITY_MAXIMUM = Decimal(100_000)
-QUANTITY_MAXIMUM = Decimal(10_000)
+# The ceiling for a quantity no declaration bounds: a kind declared without a maximum (every
+# shipped program declares one) and whole-number details such as Number of Instructional Days.
+UNDECLARED_MAXIMUM = Decimal(10_000)
 
 
 def quantity_maximum(kind: rules.Kind) -> Decimal:
-    """The largest quantity one entry of `kind` may claim."""
-    return WHOLE_QUANTITY_MAXIMUM if kind.latest.quantity.whole else QUANTITY_MAXIMUM
-
-
-def _grouped(value: Decimal) -> str:
-    """10,000 and 99,999.5: thousands grouped, no trailing zeros."""
-    return f"{Decimal(rules.format_decimal(value)):,}"
+    """The most one entry of `kind` may claim, as its program declares it (newest rule): the
+    member's entry form and the staff paper report both hold the quantity to it."""
+    quantity = kind.latest.quantity
+    if quantity.fixed is not None:
+        return quantity.fixed
+    return quantity.maximum if quantity.maximum is not None else UNDECLARED_MAXIMUM
 
 
 def quantity_problem(kind: rules.Kind, quantity: Decimal) -> str:
-    """Why `quantity` cannot be one entry of `kind` (its declared quantity rule, or more than
-    one entry may claim), in words naming the kind, its unit and the limit; "" when it can."""
+    """Why `quantity` cannot be one entry of `kind` (more than one entry may claim, or its
+    declared quantity rule), in words naming the kind, its unit and the limit; "" when it can."""
+    quantity = Decimal(quantity)
+    limit = quantity_maximum(kind)
+    if quantity > limit and kind.fixed_quantity is None:
+        return (
+            f"{kind.short}: at most {rules.format_grouped(limit)} {kind.unit_plural} on one entry "
+            f"(got {rules.format_grouped(quantity)})."
+        )
     try:
-        kind.latest.quantity.check(Decimal(quantity), kind)
+        kind.latest.quantity.check(quantity, kind)
     except ValueError as error:
         return f"{kind.short}: {error}"
-    limit = quantity_maximum(kind)
-    if quantity > limit:
-        return (
-            f"{kind.short}: at most {_grouped(limit)} {kind.unit_plural} on one entry "
-            f"(got {_grouped(Decimal(quantity))})."
-        )
     return ""
 
 

@@ -15,7 +15,7 @@ from core.formatting import format_date
 from members.models import Credential
 
 from . import rules
-from .entry_details import QUANTITY_MAXIMUM, WHOLE_QUANTITY_MAXIMUM
+from .entry_details import UNDECLARED_MAXIMUM, quantity_maximum
 from .rules.formatting import count
 from .services import shared_report_message, shared_report_note
 from .uploads import ACCEPT_ATTRIBUTE, HUMAN_TYPES
@@ -63,9 +63,13 @@ class FormGroup:
 
 
 def _signature(kind: rules.Kind) -> tuple:
+    # Kinds with different maxima (or units) get forms of their own, so each form's quantity
+    # field states and enforces its kind's own limit.
+    limit = None if kind.fixed_quantity is not None else (quantity_maximum(kind), kind.unit)
     return (
         tuple((f.name, f.label, f.type, f.required) for f in kind.fields),
         kind.uploads.max_files,
+        limit,
     )
 
 
@@ -92,7 +96,27 @@ def _year_choices(years: range) -> list[tuple[str, str]]:
     return [("", "Choose a year")] + [(str(y), str(y)) for y in years]
 
 
-def _django_field(spec: rules.FieldSpec, years: range) -> forms.Field:
+def _quantity_limit(spec: rules.FieldSpec, kind: rules.Kind | None, common: dict) -> Decimal:
+    """The most the field accepts: the kind's declared maximum for its quantity, stated in the
+    help text and in the message for a larger number."""
+    if spec.name != "quantity" or kind is None:
+        return UNDECLARED_MAXIMUM
+    maximum = quantity_maximum(kind)
+    most = count(maximum, kind.unit, kind.unit_plural)
+    common["help_text"] = (spec.help_text + " " if spec.help_text else "") + (
+        f"At most {most} per entry."
+    )
+    common["error_messages"] = {
+        "max_value": f"One entry claims at most {most} (you entered %(value)s): check the number."
+    }
+    return maximum
+
+
+def _django_field(
+    spec: rules.FieldSpec, years: range, kind: rules.Kind | None = None
+) -> forms.Field:
+    """The form field for a declared field; `kind` (any kind of the form's group: they share
+    their limits) bounds the quantity."""
     common = {"label": spec.label, "required": spec.required, "help_text": spec.help_text}
     if spec.type in ("text", "url"):
         limit = spec.max_length or 150
@@ -118,12 +142,13 @@ def _django_field(spec: rules.FieldSpec, years: range) -> forms.Field:
         return forms.TypedChoiceField(choices=_year_choices(years), coerce=int, **common)
     if spec.type == "integer":
         minimum = int(spec.min_value) if spec.min_value is not None else 1
-        return forms.IntegerField(min_value=minimum, max_value=WHOLE_QUANTITY_MAXIMUM, **common)
+        maximum = int(_quantity_limit(spec, kind, common))
+        return forms.IntegerField(min_value=minimum, max_value=maximum, **common)
     if spec.type == "decimal":
         step = spec.step or Decimal("0.01")
         return forms.DecimalField(
             min_value=spec.min_value or step,
-            max_value=QUANTITY_MAXIMUM,
+            max_value=_quantity_limit(spec, kind, common),
             max_digits=8,
             decimal_places=2,
             widget=forms.NumberInput(attrs={"step": str(step)}),
@@ -254,7 +279,7 @@ class EntryForm(forms.Form):
         if len(group.kinds) == 1:
             self.fields["kind"].initial = group.kinds[0].code
         for spec in group.fields:
-            self.fields[spec.name] = _django_field(spec, years)
+            self.fields[spec.name] = _django_field(spec, years, group.kinds[0])
         if group.uploads.max_files:
             self.fields["files"] = MultipleFileField(
                 label=group.uploads.label or "Supporting files",
@@ -358,6 +383,35 @@ class EntryForm(forms.Form):
             for spec in self.group.fields
             if not spec.scoring
         }
+
+
+def entry_initial(entry) -> dict:
+    """An entry's stored values as its EntryForm's initial data, for editing it."""
+    initial = {"kind": entry.kind, **entry.details}
+    for name in ("date", "year", "quantity", "organization", "group"):
+        initial[name] = getattr(entry, name)
+    initial["approved"] = "yes" if entry.approved else "no"
+    return initial
+
+
+def entry_edit_form(entry, *, choices: list, years: range, data=None, files=None) -> EntryForm:
+    """The EntryForm of an entry's group of kinds, filled in with the entry (bound to ``data``).
+
+    ``choices``: the reports it may count toward (`selectors.entry_report_choices`), those it is
+    in marked ``linked``, each with its credentials; ``years``: those a yearly entry may name.
+    """
+    group = group_for_kind(rules.get_program(entry.program), entry.kind)
+    return EntryForm(
+        data,
+        files,
+        group=group,
+        credentials=[c for r in choices for c in r.credentials.all()],
+        reports=[list(r.credentials.all()) for r in choices],
+        counted_in=[list(r.credentials.all()) for r in choices if r.linked],
+        years=years,
+        editing=True,
+        initial=entry_initial(entry),
+    )
 
 
 class SubmissionForm(forms.Form):

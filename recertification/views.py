@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import help as program_help
 from . import pages, rules, selectors, services
-from .forms import EntryForm, SubmissionForm, group_for_kind
+from .forms import SubmissionForm, entry_edit_form
 from .models import EntryFile
 from .transcript import render_transcript
 
@@ -167,28 +167,15 @@ def summary(request):
 @require_http_methods(["GET", "POST"])
 def entry_edit(request, pk: int):
     entry = selectors.entry_to_edit(request.user, pk)
-    program = rules.get_program(entry.program)
-    group = group_for_kind(program, entry.kind)
     choices = selectors.entry_report_choices(entry)
     reports = [r for r in choices if r.linked]
     years = pages.accepted_years(
         min(r.cycle_start for r in choices), max(r.cycle_end for r in choices)
     )
-    initial = {"kind": entry.kind, **entry.details}
-    for name in ("date", "year", "quantity", "organization", "group"):
-        initial[name] = getattr(entry, name)
-    initial["approved"] = "yes" if entry.approved else "no"
-    form = EntryForm(
-        request.POST or None,
-        request.FILES or None,
-        group=group,
-        credentials=[c for r in choices for c in r.credentials.all()],
-        reports=[list(r.credentials.all()) for r in choices],
-        counted_in=[list(r.credentials.all()) for r in reports],
-        years=years,
-        editing=True,
-        initial=initial,
+    form = entry_edit_form(
+        entry, choices=choices, years=years, data=request.POST or None, files=request.FILES or None
     )
+    group = form.group
     if request.method == "POST" and form.is_valid():
         try:
             services.entry_update(

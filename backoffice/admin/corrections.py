@@ -1,5 +1,6 @@
 """Corrections on a member's behalf (backoffice.corrections): the adjustments list, the form that
-adjusts a report's counted points, and the member's own entry form filled in by staff."""
+adjusts a report's counted points, and the member's own entry form filled in by staff: a new
+entry, or an existing one corrected (its form filled in with the entry)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from core.admin_helpers import ReadOnlyAdminMixin, reason_field
+from core.formatting import format_date
 from members.models import User
 from recertification import rules, selectors, services
-from recertification.forms import EntryForm, form_groups
-from recertification.models import PointsAdjustment, Report
+from recertification.entry_details import entry_pairs
+from recertification.forms import EntryForm, entry_edit_form, form_groups
+from recertification.models import Entry, PointsAdjustment, Report
 from recertification.pages import accepted_years
 
 from .. import corrections
@@ -56,6 +59,11 @@ class PointsAdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 "member/<int:pk>/entry/",
                 wrap(self.entry_view),
                 name="recertification_pointsadjustment_entry",
+            ),
+            path(
+                "entry/<int:pk>/correct/",
+                wrap(self.entry_correct_view),
+                name="recertification_pointsadjustment_correct",
             ),
             *super().get_urls(),
         ]
@@ -140,6 +148,50 @@ class PointsAdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             total=sum((s.total for s in accepting), Decimal(0)),
         )
 
+    def entry_correct_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """One of a member's entries on the member's own form, filled in with it, corrected by
+        staff with a reason; refused (with the reason on the page) once its report is submitted."""
+        if not corrections.can_correct(request.user):
+            raise PermissionDenied
+        entry = get_object_or_404(Entry.objects.select_related("member"), pk=pk)
+        member = entry.member
+        choices = selectors.entry_report_choices(entry)
+        linked = [r for r in choices if r.linked]
+        refusal = _correction_refusal(entry, linked)
+        form = reason = None
+        if refusal:
+            if request.method == "POST":
+                messages.error(request, f"The entry was not changed. {refusal}")
+        else:
+            data = request.POST if request.method == "POST" else None
+            years = accepted_years(
+                min(r.cycle_start for r in choices), max(r.cycle_end for r in choices)
+            )
+            form = entry_edit_form(entry, choices=choices, years=years, data=data)
+            form.fields.pop("files", None)  # the entry keeps its files; the member manages them
+            reason = ReasonOnlyForm(data)
+            if form.is_bound and _entry_corrected(request, entry, form, reason):
+                return self._done(
+                    request,
+                    "The entry is corrected for the member; the history names you and your reason.",
+                    "admin:members_user_change",
+                    member.pk,
+                )
+        kind = _kind(entry)
+        return self._page(
+            request,
+            "admin/backoffice/entry_correct.html",
+            title=f"Correct an entry of {member.get_full_name() or member.username}",
+            member=member,
+            entry=entry,
+            kind=kind,
+            pairs=entry_pairs(entry, rules.get_program(entry.program)) if kind else [],
+            reports=linked,
+            refusal=refusal,
+            form=form,
+            reason_form=reason,
+        )
+
 
 def _entry_forms(request, program, group, accepting) -> tuple[EntryForm, ReasonOnlyForm]:
     """The member's entry form for one group of kinds, over the reports of its program that take
@@ -161,6 +213,56 @@ def _entry_forms(request, program, group, accepting) -> tuple[EntryForm, ReasonO
     return form, ReasonOnlyForm(data)
 
 
+def _correction_refusal(entry: Entry, linked: list[Report]) -> str:
+    """Why the entry cannot be corrected here ("" when it can): as entry_update refuses it."""
+    if not linked:
+        return "The entry counts toward no report, so it cannot be corrected here."
+    for report in linked:
+        if not report.is_editable:
+            when = f" on {format_date(report.submitted_at)}" if report.submitted_at else ""
+            return (
+                f"The entry belongs to report {report.pk}, submitted{when} "
+                f"({report.get_status_display().lower()}); it can no longer be changed. Adjust "
+                "the report's points instead, or return the report to the member first."
+            )
+    kind = _kind(entry)
+    if kind is None or not kind.member_entry:
+        return "Members cannot enter this kind of activity, so it cannot be corrected here."
+    return ""
+
+
+def _kind(entry: Entry) -> rules.Kind | None:
+    try:
+        return rules.get_program(entry.program).kind(entry.kind)
+    except (KeyError, ValueError):
+        return None
+
+
+def _entry_corrected(request, entry: Entry, form: EntryForm, reason: ReasonOnlyForm) -> bool:
+    """Correct the entry with the valid values; False with the refusal on the form otherwise
+    (the service's one transaction leaves the entry as it was)."""
+    if not (form.is_valid() and reason.is_valid()):
+        return False
+    try:
+        corrections.entry_correct_for_member(
+            entry=entry,
+            values=form.scoring_values(),
+            details=form.detail_values(),
+            credentials=form.chosen_credentials() if form.counts_toward_changed() else None,
+            repeat_of=form.confirmed_repeat(),
+            actor=request.user,
+            reason=reason.cleaned_data["reason"],
+        )
+    except services.RepeatedEntry as repeat:
+        form.repeat = {"message": repeat.message, "earlier": repeat.earlier.pk}
+        form.add_error(None, repeat.message)
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+    else:
+        return True
+    return False
+
+
 def _entry_saved(request, member, program, form: EntryForm, reason: ReasonOnlyForm) -> bool:
     """Save the valid entry for the member; False with the refusal on the form otherwise."""
     if not (form.is_valid() and reason.is_valid()):
@@ -178,7 +280,7 @@ def _entry_saved(request, member, program, form: EntryForm, reason: ReasonOnlyFo
             reason=reason.cleaned_data["reason"],
         )
     except services.RepeatedEntry as repeat:
-        form.add_error(None, str(repeat))
+        form.add_error(None, repeat.message)
     except ValidationError as error:
         form.add_error(None, error.messages)
     else:

@@ -297,6 +297,8 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         # The member the change view read already: the overview does not read it again.
         if obj is not None and self.has_view_permission(request, obj):
             context["overview"] = member_overview(obj)
+            # The links to the corrections on the member's behalf (backoffice/admin/corrections.py).
+            context["can_correct"] = can_correct(request.user)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _member_page(self, request, template: str, member: User, title: str, form) -> HttpResponse:

@@ -33,6 +33,7 @@ from recertification.models import AuditDecision, Entry, EntryFile, Report
 from recertification.selectors import ScoredReport, scored_report
 
 from ..audits import audit_entries_decide, audited_score
+from ..corrections import can_correct
 from ..invoices import invoices_paid, report_invoices
 from ..review import APPROVABLE, approval_blocker, report_history
 from .report_actions import ACTIONS, available_actions, form_page
@@ -231,6 +232,9 @@ class ReportPageMixin:
             "can_decide": auditing and ACTIONS["clear_audit"].allowed(request.user),
             "undecided": sum(1 for i in entry_ids if i not in decisions),
             "snapshot_total": (report.snapshot or {}).get("total"),
+            # Corrections on the member's behalf: entries only while the report takes them.
+            "correcting": can_correct(request.user),
+            "correct_entries": report.is_editable and can_correct(request.user),
         }
 
     def action_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:

@@ -30,7 +30,7 @@ from .engine import (
     register,
     unregister,
 )
-from .formatting import format_decimal, format_money
+from .formatting import format_decimal, format_grouped, format_money
 from .model import (
     ALWAYS,
     FIELD_TYPES,
@@ -116,6 +116,7 @@ __all__ = [
     "duplicate_key",
     "evaluate",
     "format_decimal",
+    "format_grouped",
     "format_money",
     "get_program",
     "group_field",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from decimal import localcontext as _localcontext
 from typing import cast
@@ -184,8 +184,15 @@ def deadlines(program: str | Program, renewal_year: int) -> dict[str, dt.date]:
 # --------------------------------------------------------------------------------------------
 
 
-def _score(program: Program, activity: Activity) -> tuple[Kind, Rule | None, Decimal]:
-    """Validate one activity and return its kind, rule version and claimed points."""
+def _score(
+    program: Program, activity: Activity, *, stored: bool = False
+) -> tuple[Kind, Rule | None, Decimal, Decimal]:
+    """Validate one activity and return its kind, rule version, claimed points and the points
+    it may count (before window and caps).
+
+    A new activity above its kind's maximum quantity is refused. A `stored` one (`evaluate`: an
+    entry saved before the maximum was declared, or lowered) is kept and counts up to the
+    maximum's points, so one old entry never stops a whole report from being scored."""
     if not isinstance(activity, Activity):
         raise ActivityError(f"Expected an Activity, got {type(activity).__name__}")
     try:
@@ -212,13 +219,20 @@ def _score(program: Program, activity: Activity) -> tuple[Kind, Rule | None, Dec
             raise ActivityError(message, field=name)
     rule = kind.rule_on(_on(activity))
     quantity = cast(Decimal, activity.quantity)  # Activity.__post_init__ made it a Decimal
+    # Before the first version there is nothing to score by, but the quantity is still checked.
+    accepted = (rule or kind.rules[0]).quantity
+    over = stored and accepted.maximum is not None and quantity > accepted.maximum
     try:
-        # Before the first version there is nothing to score by, but the quantity is still checked.
-        (rule or kind.rules[0]).quantity.check(quantity, kind)
+        accepted.check(cast(Decimal, accepted.maximum) if over else quantity, kind)
     except ValueError as exc:
         raise ActivityError(str(exc), field="quantity") from None
     claimed = rule.score.score(quantity) if rule else ZERO
-    return kind, rule, claimed
+    countable = rule.score.score(cast(Decimal, accepted.maximum)) if rule and over else claimed
+    return kind, rule, claimed, countable
+
+
+def _over_maximum_reason(kind: Kind, maximum: Decimal) -> str:
+    return f"at most {count(maximum, kind.unit, kind.unit_plural)} count on one entry"
 
 
 def _on(activity: Activity) -> dt.date:
@@ -365,12 +379,16 @@ def _evaluate(
     minimums = _all_minimums(program, requirement)
     tally = _Tally.starting(program, minimums)
     for index, activity in enumerate(activities):
-        kind, rule, claimed = _score_at(program, index, activity)
+        kind, rule, claimed, countable = _score_at(program, index, activity)
         outside = outside_cycle(activity, start, end)
         if outside or rule is None:
             line = _uncounted_line(activity, kind, rule, claimed, outside)
         else:
-            line = tally.count(activity, kind, rule, claimed)
+            line = tally.count(activity, kind, rule, countable)
+            if countable != claimed:  # a stored entry above its kind's maximum quantity
+                maximum = cast(Decimal, rule.quantity.maximum)
+                reasons = [_over_maximum_reason(kind, maximum), line.reason]
+                line = replace(line, claimed=claimed, reason="; ".join(r for r in reasons if r))
         tally.lines.append(line)
 
     required = Decimal(requirement.total)
@@ -427,10 +445,10 @@ def _category_caps(program: Program) -> dict[str, tuple[Decimal | int, str]]:
 
 def _score_at(
     program: Program, index: int, activity: Activity
-) -> tuple[Kind, Rule | None, Decimal]:
-    """`_score`, with the activity's position and the activity itself added to its error."""
+) -> tuple[Kind, Rule | None, Decimal, Decimal]:
+    """`_score` of a stored activity, with its position and the activity added to its error."""
     try:
-        return _score(program, activity)
+        return _score(program, activity, stored=True)
     except ActivityError as exc:
         raise ActivityError(str(exc), field=exc.field, index=index, activity=activity) from None
 

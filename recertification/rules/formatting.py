@@ -14,6 +14,11 @@ def format_decimal(value: Decimal | int) -> str:
     return format(value.normalize(), "f")
 
 
+def format_grouped(value: Decimal | int) -> str:
+    """Like format_decimal with thousands grouped: 99,999 and 10,000.5."""
+    return f"{Decimal(format_decimal(value)):,}"
+
+
 def plural(value: Decimal | int, singular: str, plural_form: str) -> str:
     """Pick the word that goes with a number: "1 point", "0.5 points", "2 points"."""
     return singular if value == 1 else plural_form

@@ -28,6 +28,17 @@ from .model import (
 
 CODE = "ihmm"
 
+# The most one claim may count:
+# - training: seed 003 sets no ceiling on one activity; 120 contact hours is three 40-hour weeks
+#   of initial or official training (a 40-hour course is a common mandated one).
+# - conference: one claim is one conference day (RULES.md); 12 contact hours is a long day of
+#   sessions, breaks excluded (seed 003 counts only instructional time).
+# - item writing: the seeds are silent; 100 items in one entry is generous (only 20 CMPs a
+#   cycle count) and still catches a typo.
+TRAINING_HOURS_MAXIMUM = 120
+CONFERENCE_DAY_HOURS_MAXIMUM = 12
+ITEMS_MAXIMUM = 100
+
 _CONTACT_HELP = (
     "Contact time is only the instructional/learning time: meal and other breaks are not "
     "included. In quarter hours, at least 1 hour."
@@ -58,7 +69,12 @@ KINDS = (
         category="training",
         unit="contact hour",
         period="dated",
-        rules=(Rule(score=PerUnit(1), quantity=multiples_of("0.25", minimum=1)),),
+        rules=(
+            Rule(
+                score=PerUnit(1),
+                quantity=multiples_of("0.25", minimum=1, maximum=TRAINING_HOURS_MAXIMUM),
+            ),
+        ),
         fields=(
             choice_field("activity_type", "Type of activity", TRAINING_TYPES),
             text_field("title", "Activity title"),
@@ -81,7 +97,7 @@ KINDS = (
             Rule(
                 score=PerUnit(1),
                 # The guide's footnote asks for an hour or more of contact time for every claim.
-                quantity=multiples_of("0.25", minimum=1),
+                quantity=multiples_of("0.25", minimum=1, maximum=CONFERENCE_DAY_HOURS_MAXIMUM),
                 caps=(
                     Cap(
                         5,
@@ -113,7 +129,7 @@ KINDS = (
         category="item_writing",
         unit="item",
         period="dated",
-        rules=(Rule(score=PerUnit(1), quantity=whole(), caps=(Cap(20),)),),
+        rules=(Rule(score=PerUnit(1), quantity=whole(maximum=ITEMS_MAXIMUM), caps=(Cap(20),)),),
         fields=(
             text_field("examination", "Examination", required=False),
             date_field("Date"),

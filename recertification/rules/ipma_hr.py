@@ -37,6 +37,17 @@ from .model import (
 
 CODE = "ipma-hr"
 
+# The most one entry may claim. The seeds set no ceiling; these are generous but catch typos:
+# - days (full- and partial-day programs, one form): a multi-day program is one entry (seed 000:
+#   "Multiple day professional development courses can now be added in one entry"). 60 days
+#   covers a twelve-week full-time academy or a weekly evening series over a year; RULES.md's
+#   worked example enters 17 days at once.
+# - credit hours of a college/university course: a course is usually 3 or 4 credit hours (seed
+#   000 scores "per 3 credit hours"); 21, the most a university usually lets a student take in
+#   one semester, allows a whole semester's courses entered as one.
+DAYS_MAXIMUM = 60
+CREDIT_HOURS_MAXIMUM = 21
+
 # --- forms (seed labels; each category's kind drop-down label is on the Category) -----------
 
 
@@ -232,7 +243,7 @@ KINDS = (
         category="pd",
         unit="day",
         period="dated",
-        rules=(Rule(score=PerUnit(3), quantity=whole()),),
+        rules=(Rule(score=PerUnit(3), quantity=whole(maximum=DAYS_MAXIMUM)),),
         fields=_pd_fields("Number of Professional Development Days"),
         description="Programs that are 6 hours or more per day.",
     ),
@@ -244,7 +255,7 @@ KINDS = (
         category="pd",
         unit="day",
         period="dated",
-        rules=(Rule(score=PerUnit(1), quantity=whole()),),
+        rules=(Rule(score=PerUnit(1), quantity=whole(maximum=DAYS_MAXIMUM)),),
         fields=_pd_fields("Number of Professional Development Days"),
         description="Programs that are less than 6 hours per day.",
     ),
@@ -258,7 +269,7 @@ KINDS = (
         rules=(
             Rule(
                 score=PerBlock(size=3, points=5, under=3),
-                quantity=multiples_of("0.5"),
+                quantity=multiples_of("0.5", maximum=CREDIT_HOURS_MAXIMUM),
                 points_text="5 points per full 3 credit hours; a course of less than 3 credit "
                 "hours scores 3 points",
             ),

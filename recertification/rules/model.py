@@ -16,7 +16,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal
 
-from .formatting import count, format_decimal, format_money, plural
+from .formatting import count, format_decimal, format_grouped, format_money, plural
 
 ALWAYS = dt.date.min
 """`effective_from` of a rule that has always applied."""
@@ -318,20 +318,41 @@ Score = PerUnit | PerBlock
 
 @dataclass(frozen=True)
 class Quantity:
-    """The quantities a kind accepts: a fixed value, or multiples of `step` from `minimum` up."""
+    """The quantities a kind accepts: a fixed value, or multiples of `step` from `minimum` up.
+
+    `maximum` is the most one entry may claim (the credit hours of one course, the contact hours
+    of one conference day): anything above it is refused, wherever the entry comes from.
+    """
 
     fixed: Decimal | None = None
     step: Decimal | None = None
     minimum: Decimal | None = None
+    maximum: Decimal | None = None
 
     def __post_init__(self) -> None:
-        for name in ("fixed", "step", "minimum"):
+        for name in ("fixed", "step", "minimum", "maximum"):
             value = getattr(self, name)
             if value is not None:
                 value = to_decimal(value, f"Quantity {name}")
                 if value <= 0:
                     raise ValueError(f"Quantity {name} must be more than 0")
                 object.__setattr__(self, name, value)
+        maximum = self.maximum
+        if maximum is None:
+            return
+        if self.fixed is not None:
+            raise ValueError("A fixed quantity is its own maximum: declare no Quantity maximum")
+        lowest = self.minimum or self.step
+        if lowest is not None and maximum <= lowest:
+            raise ValueError(
+                f"Quantity maximum {format_decimal(maximum)} must be more than the minimum "
+                f"{format_decimal(lowest)}"
+            )
+        if self.step is not None and maximum % self.step != 0:
+            raise ValueError(
+                f"Quantity maximum {format_decimal(maximum)} must be a multiple of "
+                f"{format_decimal(self.step)} (the step), or no entry could claim it"
+            )
 
     @property
     def whole(self) -> bool:
@@ -362,6 +383,11 @@ class Quantity:
                 f"{kind.short} claims need at least "
                 f"{count(self.minimum, kind.unit, kind.unit_plural)} (got {shown})."
             )
+        if self.maximum is not None and quantity > self.maximum:
+            raise ValueError(
+                f"At most {count(self.maximum, kind.unit, kind.unit_plural)} on one {kind.short} "
+                f"entry (got {format_grouped(quantity)}): check the number."
+            )
         if self.step is not None and quantity % self.step != 0:
             if self.step == 1:
                 raise ValueError(f"{label} must be a whole number (got {shown}).")
@@ -374,15 +400,29 @@ ONE = Quantity(fixed=ONE_UNIT)
 """Each entry is one year, one examination, one article...: quantity must be 1."""
 
 
-def whole(minimum: int = 1) -> Quantity:
-    """Whole numbers from `minimum` up (days, items)."""
-    return Quantity(step=ONE_UNIT, minimum=Decimal(minimum))
+def whole(minimum: int = 1, *, maximum: int | None = None) -> Quantity:
+    """Whole numbers from `minimum` up (days, items), at most `maximum` on one entry."""
+    return Quantity(
+        step=ONE_UNIT,
+        minimum=Decimal(minimum),
+        maximum=None if maximum is None else to_decimal(maximum, "maximum"),
+    )
 
 
-def multiples_of(step: str | Decimal, minimum: str | Decimal | int | None = None) -> Quantity:
-    """Multiples of `step` (e.g. quarter hours), at least `minimum` (default one step)."""
+def multiples_of(
+    step: str | Decimal,
+    minimum: str | Decimal | int | None = None,
+    *,
+    maximum: str | Decimal | int | None = None,
+) -> Quantity:
+    """Multiples of `step` (e.g. quarter hours), at least `minimum` (default one step), at most
+    `maximum` on one entry."""
     step = to_decimal(step, "step")
-    return Quantity(step=step, minimum=step if minimum is None else to_decimal(minimum, "minimum"))
+    return Quantity(
+        step=step,
+        minimum=step if minimum is None else to_decimal(minimum, "minimum"),
+        maximum=None if maximum is None else to_decimal(maximum, "maximum"),
+    )
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,10 @@ CODE = "namss"
 GRACE_MONTHS = 6
 """Months after the lapse during which a credential can be reinstated (seed 002)."""
 
+CREDITS_MAXIMUM = 45
+"""The most one entry (one CE certificate) may claim. Seed 002 sets no ceiling; a conference or
+course certificate carries far fewer credits, and 45 is a dual certificant's whole cycle."""
+
 
 def _approved(amount: int) -> Minimum:
     return Minimum(
@@ -52,7 +56,7 @@ KINDS = (
         rules=(
             Rule(
                 score=PerUnit(1),
-                quantity=multiples_of("0.25"),
+                quantity=multiples_of("0.25", maximum=CREDITS_MAXIMUM),
                 points_text="The credits shown on the CE certificate, in quarter credits",
             ),
         ),

@@ -126,7 +126,7 @@ def test_an_administrator_records_an_ipma_hr_paper_report_held_to_each_rows_limi
     page.get_by_label("Row 2: Number of Professional Development Days / Credit hours").fill("5")
     page.get_by_role("button", name="Preview total").click()
     expect(page.locator("#paper-report")).to_contain_text(
-        "College/University course: at most 10,000 credit hours on one entry (got 99,999)."
+        "College/University course: at most 21 credit hours on one entry (got 99,999)."
     )
     assert not layout_problems(page), layout_problems(page)
     check_accessible(page, axe_source, problems)

@@ -381,6 +381,9 @@ CUSTOM_ADMIN: dict[str, AdminRow] = {
     "admin:recertification_pointsadjustment_entry": AdminRow(
         lambda w: [w["entry"].member.pk], refused=("nobody", "Finance"), allowed=("Reviewer",)
     ),
+    "admin:recertification_pointsadjustment_correct": AdminRow(
+        lambda w: [w["entry"].pk], refused=("nobody", "Finance"), allowed=("Reviewer",)
+    ),
     "admin:auth_user_password_change": AdminRow(
         lambda w: [w["entry"].member.pk],
         refused=("nobody", "Reviewer", "Finance"),

@@ -32,8 +32,52 @@ def test_an_impossible_quantity_is_refused_with_the_kinds_limit(administrator_cl
     page = record(administrator_client, credential, rows, _preview="1").content.decode()
     assert "Row 1" in page
     assert "College/University course" in page
-    assert "at most 10,000 credit hours" in page
+    assert "College/University course: at most 21 credit hours on one entry (got 99,999)." in page
+    assert "10,000" not in page
     assert 'id="preview"' not in page or "99,999" not in page
+
+
+def test_a_row_just_above_the_kinds_maximum_is_refused(administrator_client):
+    credential = lapsed("ipma-hr")
+    rows = ({"kind": "ipma.pd.college", "date": "2022-03-01", "quantity": "21.5", "title": "MPA"},)
+    page = record(administrator_client, credential, rows, _preview="1").content.decode()
+    assert "Row 1" in page
+    assert "College/University course: at most 21 credit hours on one entry (got 21.5)." in page
+    assert not Entry.objects.exists()
+
+
+def test_a_row_at_the_kinds_maximum_is_accepted():
+    form = PaperEntryForm(
+        {"kind": "ipma.pd.college", "date": "2022-03-01", "quantity": "21", "title": "MPA",
+         "source": "State University"},
+        program=rules.get_program("ipma-hr"),
+    )  # fmt: skip
+    assert form.is_valid(), form.errors
+
+
+@pytest.mark.parametrize(
+    ("kind", "above", "message"),
+    [
+        ("ipma.pd.full_day", "61", "at most 60 days on one entry (got 61)"),
+        ("ipma.pd.partial_day", "61", "at most 60 days on one entry (got 61)"),
+        ("ipma.pd.college", "100", "at most 21 credit hours on one entry (got 100)"),
+    ],
+)
+def test_each_kind_is_held_to_its_own_maximum(kind, above, message):
+    form = PaperEntryForm(
+        {"kind": kind, "date": "2022-03-01", "quantity": above, "title": "Course",
+         "source": "Sponsor"},
+        program=rules.get_program("ipma-hr"),
+    )  # fmt: skip
+    assert not form.is_valid()
+    assert any(message in error for error in form.errors["quantity"]), form.errors
+
+
+def test_a_namss_row_above_its_maximum_names_the_credits(administrator_client, in_namss_grace):
+    credential = lapsed("namss")
+    rows = ({"kind": "namss.ce", "date": "2024-04-10", "quantity": "450", "title": "Webinar"},)
+    page = record(administrator_client, credential, rows, _preview="1").content.decode()
+    assert "NAMSS CE: at most 45 credits on one entry (got 450)." in page
 
 
 def test_a_quantity_off_the_kinds_step_names_the_step(administrator_client, in_namss_grace):

@@ -574,7 +574,7 @@ class Command(BaseCommand):
             Report,
             ["member_id", "program", "cycle_start", "cycle_end", "status", "agreed_on",
              "submitted_at", "decided_at", "points_counted", "points_required", "snapshot",
-             "selected_for_audit", "created_at"],
+             "selected_for_audit", "audit_selected_at", "created_at"],
             own_ids=True,
         )  # fmt: skip
         links = Table(
@@ -697,6 +697,8 @@ class Command(BaseCommand):
         else:
             step = rule.step or Decimal(1)
             quantity = (rule.minimum or step) + step * rng.choice(QUANTITY_STEPS)
+            if rule.maximum is not None:
+                quantity = min(quantity, rule.maximum)  # a multiple of the step, as declared
         values = {
             "kind": kind.code,
             "quantity": quantity,
@@ -785,7 +787,8 @@ class Command(BaseCommand):
         reports.add(
             (report.id, plan.id, report.program, report.cycle_start, report.cycle_end,
              report.status, agreed, submitted, decided, points_counted, points_required,
-             snapshot, report.status == "audit", min(created, self.now))
+             snapshot, report.status == "audit", submitted if report.status == "audit" else None,
+             min(created, self.now))
         )  # fmt: skip
         for c in report.credentials:
             links.add((report.id, c.id, report.cycle_start))
