@@ -1,9 +1,11 @@
-"""The audit log: every app writes it, so it sits below them all."""
+"""The audit log: every app writes it, so it sits below them all; and the site's pages version."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+
+from .pages_version import new_version
 
 
 class AuditLog(models.Model):
@@ -35,3 +37,16 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} #{self.object_id}"
+
+
+class PagesVersion(models.Model):
+    """The site-wide part of a member page's version: one row (id 1), changed by the database
+    whenever a setting every member page shows changes (core.pages_version)."""
+
+    value = models.BigIntegerField(default=new_version, editable=False)
+
+    class Meta:
+        db_table = "core_pagesversion"
+
+    def __str__(self) -> str:
+        return f"Pages version {self.value}"

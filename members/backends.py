@@ -11,6 +11,10 @@ import unicodedata
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Subquery
+
+from core.models import PagesVersion
+from core.pages_version import SITE_ROW
 
 
 def fold(text: str) -> str:
@@ -53,3 +57,16 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The signed-in account, with the site's pages version (`site_pages_version`, None when
+        the row is missing) read in the same query."""
+        site = PagesVersion.objects.filter(pk=SITE_ROW).values("value")[:1]
+        model = get_user_model()
+        try:
+            user = model._default_manager.annotate(site_pages_version=Subquery(site)).get(
+                pk=user_id
+            )
+        except model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

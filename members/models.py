@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from core.pages_version import NewVersion, new_version
 from recertification.rules import Program, get_program, programs
 
 
@@ -64,6 +65,11 @@ class User(AbstractUser):
     # A new address the member asked for, applied only when the link sent to it is opened.
     pending_email = models.EmailField("new email awaiting confirmation", blank=True)
     pending_email_requested_at = models.DateTimeField("new email requested", null=True, blank=True)
+    # Changed to a new random number by database triggers, in the same transaction, whenever
+    # anything this member's pages show changes (core.pages_version): cached pages are keyed on it.
+    pages_version = models.BigIntegerField(
+        default=new_version, db_default=NewVersion(), editable=False
+    )
 
     objects = MemberManager()
 

@@ -34,6 +34,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from core import pages_version
 from members.models import Credential, MembershipRecord, User
 from payments.models import Invoice, InvoiceLine, Payment
 from recertification import rules
@@ -299,7 +300,7 @@ class Command(BaseCommand):
         self.verbose = options["verbosity"] >= 1
         began = time.perf_counter()
         if options["delete"]:
-            with transaction.atomic():
+            with transaction.atomic(), pages_version.paused(connection):
                 deleted = self.delete_generated()
             self.say(f"Deleted {deleted:,} rows in {time.perf_counter() - began:.1f} s.")
             return
@@ -315,8 +316,11 @@ class Command(BaseCommand):
         self.reports_fraction = options["reports_fraction"]
         self.heavy_fraction = options["heavy_fraction"]
         self._id_cursor: dict[type, int] = {}
-        with transaction.atomic():
+        # A trigger per row would slow the load down: the pages-version triggers are paused for
+        # it, and every generated member gets a new version at the end.
+        with transaction.atomic(), pages_version.paused(connection):
             counts = self.generate(options["members"], options["entries"])
+            self.renew_pages_versions()
         elapsed = time.perf_counter() - began
         summary = ", ".join(f"{n:,} {name}" for name, n in counts.items())
         self.say(f"Generated {summary} in {elapsed:.1f} s.")
@@ -335,6 +339,16 @@ class Command(BaseCommand):
             # columns for every queued report before sorting (3 s a page at 23,000 reports).
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
+
+    def renew_pages_versions(self) -> None:
+        quote = connection.ops.quote_name
+        pattern = self.prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                pages_version.renew_members_sql(connection.vendor)
+                + f" WHERE {quote('username')} LIKE %s ESCAPE '\\'",
+                [pattern],
+            )
 
     def say(self, message: str) -> None:
         if self.verbose:
