@@ -5,8 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from functools import cached_property
+from html import escape as escape_html
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 
 from core.formatting import format_date
 from members.models import Credential
@@ -87,6 +92,34 @@ def _sections(member, scored: list[selectors.ScoredReport], data=None, files=Non
         categories = [(c, grouped.get(c.code, [])) for c in program.categories]
         sections.append(ProgramSection(program, reports, categories))
     return sections, bound
+
+
+def posted_entry_form(member, data, files, bound_key: str | None) -> EntryForm | None:
+    """Only the entry form that was posted, bound, over the member's reports that take changes:
+    a save builds no other form and scores nothing before its service does (under the reports'
+    locks). None when no open report of the member has that form."""
+    credentials = selectors.member_credentials(member)
+    by_program: dict[str, list[Report]] = {}
+    for report in selectors.editable_reports(member, credentials):
+        by_program.setdefault(report.program, []).append(report)
+    for code, reports in by_program.items():
+        group = next((g for g in form_groups(rules.get_program(code)) if g.key == bound_key), None)
+        if group is None:
+            continue
+        linked = [list(r.credentials.all()) for r in reports]
+        form = EntryForm(
+            data,
+            files,
+            group=group,
+            credentials=sorted({c for cs in linked for c in cs}, key=lambda c: c.designation),
+            reports=linked,
+            years=accepted_years(
+                min(r.cycle_start for r in reports), max(r.cycle_end for r in reports)
+            ),
+        )
+        form.hidden_key = group.key
+        return form
+    return None
 
 
 def closed_form_message(sections: list[ProgramSection]) -> str:
@@ -216,16 +249,24 @@ def portal_context(member, *, data=None, files=None, bound_key=None, saved=None)
 @dataclass
 class SummaryTable:
     """One category of the Detailed Summary: its lines, and the columns that reconcile them with
-    the requirement (the scoring fields a minimum depends on, and the entry's files)."""
+    the requirement (the scoring fields a minimum depends on, and the entry's files).
+
+    ``html``: the lines' rows (``<tr>``), made in Python by ``SummaryRows`` with every value
+    escaped, so that a table of hundreds of entries reaches the template as one string."""
 
     category: rules.Category
     columns: list[tuple[str, str]]  # (scoring field, the label the program gives it)
     files_label: str  # "" when the category's kinds take no files
-    rows: list[dict]
+    count: int  # the number of lines
+    html: str
 
     @property
     def width(self) -> int:
         return 6 + len(self.columns) + (1 if self.files_label else 0)
+
+    @property
+    def body(self) -> SafeString:
+        return mark_safe(self.html)  # noqa: S308 (each value is escaped as its row is made)
 
 
 def minimum_fields(program: rules.Program) -> tuple[str, ...]:
@@ -246,11 +287,174 @@ def _shown(value) -> str:
     return "" if value is None else str(value)
 
 
+# Dates as the Detailed Summary writes them, kept per process for each date format (named by how it
+# writes one sample date, so a changed format or language starts afresh); a few thousand days at most.
+_DATE_TEXTS: dict[str, dict[dt.date, str]] = {}
+_DATE_SAMPLE = dt.date(1999, 12, 31)
+
+
+def _date_texts() -> dict[dt.date, str]:
+    texts = _DATE_TEXTS.get(format_date(_DATE_SAMPLE))
+    if texts is None or len(texts) > 20_000:
+        _DATE_TEXTS.clear()
+        texts = _DATE_TEXTS[format_date(_DATE_SAMPLE)] = {}
+    return texts
+
+
+# A pk no row has, replaced by each row's own in the one URL reversed per page.
+_PK_MARK = 9_876_543_210
+
+
+def _url_around_pk(name: str) -> tuple[str, str]:
+    """The escaped URL of ``name`` before and after its pk: one reverse() for every row."""
+    before, _, after = reverse(name, args=[_PK_MARK]).rpartition(str(_PK_MARK))
+    return escape_html(before), escape_html(after)
+
+
+class SummaryRows:
+    """Makes the Detailed Summary's rows of one report as HTML, as the table's columns read:
+    points, date, category, details (with the audit decision), the minimum's columns, files, why
+    not all counted, and the edit and delete buttons while the report is open.
+
+    Every value is escaped (html.escape, which django.utils.html.escape applies); points, kinds,
+    repeated texts and URLs are made once per page and reused by the rows that share them."""
+
+    def __init__(self, s: selectors.ScoredReport, decisions: dict):
+        self.points_label = escape_html(capfirst(s.program.point_names[1]))
+        self.editable = s.report.is_editable
+        self.decisions = decisions
+        self.edit = _url_around_pk("recertification:entry_edit")
+        self.delete = _url_around_pk("recertification:entry_delete")
+        self.download = _url_around_pk("recertification:file_download")
+        self._points: dict = {}
+        self._dates = _date_texts()
+        self._escaped: dict[str, str] = {}
+        self._kinds: dict[str, tuple[str, frozenset[str]]] = {}
+
+    def text(self, value) -> str:
+        """A value as the template engine prints ``{{ value }}``, escaped (member-provided text)."""
+        if value.__class__ is not str:
+            return escape_html(str(localize(value)))
+        html = self._escaped.get(value)
+        if html is None:
+            html = self._escaped[value] = escape_html(value)
+        return html
+
+    def points(self, value) -> str:
+        text = self._points.get(value)
+        if text is None:
+            text = self._points[value] = rules.format_decimal(value)
+        return text
+
+    def date(self, day: dt.date) -> str:
+        text = self._dates.get(day)
+        if text is None:
+            text = self._dates[day] = format_date(day)
+        return text
+
+    def kind(self, kind: rules.Kind) -> tuple[str, frozenset[str]]:
+        """The kind's label (escaped) and the names of its fields."""
+        known = self._kinds.get(kind.code)
+        if known is None:
+            known = self._kinds[kind.code] = (
+                escape_html(kind.label),
+                frozenset(f.name for f in kind.fields),
+            )
+        return known
+
+    def write(
+        self, out: list[str], line: selectors.ScoredLine, columns: list[tuple[str, str]], files: str
+    ) -> None:
+        """Append the line's ``<tr>`` to ``out``. ``columns``: (scoring field, escaped label);
+        ``files``: the escaped label of the files column, "" when the category has none."""
+        entry, counted, claimed, text, add = (
+            line.entry,
+            line.counted,
+            line.claimed,
+            self.text,
+            out.append,
+        )
+        auto = entry.__class__ is selectors.AutoEntry
+        kind_label, declared = self.kind(line.kind)
+        name = entry.name if auto else selectors.entry_name(entry, line.kind)
+        name_html = text(name)
+
+        add(f'<tr><td data-label="{self.points_label}">')
+        add(self._points.get(counted) or self.points(counted))
+        if counted != claimed:
+            add(
+                f' <span class="small text-body-secondary">of {self.points(claimed)} claimed</span>'
+            )
+        add('</td><td data-label="Date" class="text-nowrap">')
+        day = None if auto else entry.date
+        add((self._dates.get(day) or self.date(day)) if day else str(entry.year))
+        add(f'</td><td data-label="Category">{kind_label}</td><td data-label="Details">')
+        add(name_html)
+        if auto:
+            add(' <span class="badge text-bg-secondary">added automatically</span>')
+        else:
+            organization = entry.organization
+            if organization and organization != name:
+                add(f'<br><span class="small">{text(organization)}</span>')
+            if entry.details:
+                for value in entry.details.values():
+                    if value and value != name:
+                        add(f'<br><span class="small">{text(value)}</span>')
+            decision = self.decisions.get(entry.pk)
+            if decision is not None:
+                reason = f" – {text(decision.reason)}" if decision.reason else ""
+                add(
+                    '<br><span class="small audit-decision">Audit: '
+                    f"<strong>{text(decision.get_decision_display())}</strong>{reason}</span>"
+                )
+        add("</td>")
+        for field_name, label in columns:
+            shown = (
+                text(_shown(getattr(entry, field_name, None))) if field_name in declared else "—"
+            )
+            add(f'<td data-label="{label}">{shown}</td>')
+        if files:
+            add(f'<td data-label="{files}">')
+            if auto:
+                add("—")
+            elif entry.files:
+                before, after = self.download
+                add(
+                    ", ".join(
+                        f'<a href="{before}{pk}{after}">{text(original)}</a>'
+                        for pk, original in entry.files
+                    )
+                )
+            else:
+                add("None attached")
+            add("</td>")
+        reason = line.reason
+        add(f'<td data-label="Why not all counted">{text(reason)}</td>' if reason else "<td></td>")
+        if auto:
+            add(
+                '<td class="entry-actions text-nowrap">'
+                '<span class="small text-body-secondary">read-only</span></td></tr>\n'
+            )
+        elif self.editable:
+            pk = entry.pk
+            (edit, edit_end), (delete, delete_end) = self.edit, self.delete
+            add(
+                '<td class="entry-actions text-nowrap">'
+                f'<a class="btn btn-sm btn-outline-success" href="{edit}{pk}{edit_end}" '
+                f'aria-label="Edit {name_html}"><i class="bi bi-pencil" aria-hidden="true"></i></a> '
+                f'<a class="btn btn-sm btn-outline-danger" href="{delete}{pk}{delete_end}" '
+                f'aria-label="Delete {name_html}"><i class="bi bi-trash" aria-hidden="true"></i></a>'
+                "</td></tr>\n"
+            )
+        else:
+            add('<td class="entry-actions text-nowrap"></td></tr>\n')
+
+
 def _summary_table(
     program: rules.Program,
     category: rules.Category,
     lines: list[selectors.ScoredLine],
-    decisions: dict | None = None,
+    rows: SummaryRows,
 ) -> SummaryTable:
     kinds = program.kinds_in(category.code)
     columns = [
@@ -260,17 +464,12 @@ def _summary_table(
     ]
     uploading = [k for k in kinds if k.uploads.max_files]
     files_label = (uploading[0].uploads.label or "Supporting files") if uploading else ""
-    rows = []
+    escaped = [(name, escape_html(label)) for name, label in columns]
+    files = escape_html(files_label)
+    out: list[str] = []
     for line in lines:
-        declared = {f.name for f in line.kind.fields}
-        cells = [
-            (label, _shown(getattr(line.entry, name, None)) if name in declared else "—")
-            for name, label in columns
-        ]
-        files = [] if line.auto else line.entry.attached_files
-        decision = None if line.auto else (decisions or {}).get(line.entry.pk)
-        rows.append({"line": line, "cells": cells, "files": files, "decision": decision})
-    return SummaryTable(category, columns, files_label, rows)
+        rows.write(out, line, escaped, files)
+    return SummaryTable(category, columns, files_label, len(lines), "".join(out))
 
 
 def minimum_notes(s: selectors.ScoredReport) -> list[str]:
@@ -293,12 +492,15 @@ def minimum_notes(s: selectors.ScoredReport) -> list[str]:
 
 
 def summary_context(member) -> dict:
-    scored = selectors.current_reports(member)
+    scored = selectors.summary_reports(member)
     sections = []
     for s in scored:
-        decisions = s.decisions
+        by_category: dict[str, list[selectors.ScoredLine]] = {}
+        for line in s.lines:
+            by_category.setdefault(line.kind.category, []).append(line)
+        rows = SummaryRows(s, s.decisions)
         tables = [
-            _summary_table(s.program, c, s.lines_in(c.code), decisions)
+            _summary_table(s.program, c, by_category.get(c.code, []), rows)
             for c in s.program.categories
         ]
         sections.append((s, tables, minimum_notes(s)))

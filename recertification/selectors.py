@@ -38,7 +38,7 @@ class AutoEntry:
 
 @dataclass
 class ScoredLine:
-    entry: Entry | EntryRef | AutoEntry
+    entry: Entry | EntryRef | SummaryEntry | AutoEntry
     kind: rules.Kind
     claimed: Decimal
     counted: Decimal
@@ -239,19 +239,21 @@ ENTRY_REF_FIELDS = [
 ]  # fmt: skip
 
 
-def _entry_refs(reports: list[Report]) -> dict[int, list[EntryRef]]:
-    """Each report's entries as EntryRef, in the order entered: one query, rows as tuples."""
-    refs: dict[int, list[EntryRef]] = {r.pk: [] for r in reports}
+def _entry_refs(reports: list[Report], make=None, fields=None) -> dict[int, list]:
+    """Each report's entries as EntryRef (or ``make`` over ``fields``), in the order entered:
+    one query, rows as tuples; an entry in several reports is one object."""
+    make, fields = make or EntryRef, fields or ENTRY_REF_FIELDS
+    refs: dict[int, list] = {r.pk: [] for r in reports}
     rows = (
         Entry.reports.through.objects.filter(report_id__in=refs)
         .order_by("entry__created_at", "entry__id")
-        .values_list("report_id", *(f"entry__{f}" for f in ENTRY_REF_FIELDS))
+        .values_list("report_id", *(f"entry__{f}" for f in fields))
     )
     made: dict[int, EntryRef] = {}
     for report_id, pk, *rest in rows:
         ref = made.get(pk)
         if ref is None:
-            ref = made[pk] = EntryRef(pk, *rest)
+            ref = made[pk] = make(pk, *rest)
         refs[report_id].append(ref)
     return refs
 
@@ -270,6 +272,24 @@ def current_reports(
     ``entries=False``: score from EntryRef rows instead of Entry instances with their files, for a
     page that shows totals and only a few entries (the portal); about half the cost per entry.
     """
+    reports = _current_cycle_reports(member, credentials, entries=entries)
+    if entries:
+        return _score_all(member, reports)
+    return _score_all(member, reports, _entry_refs(reports) if reports else {})
+
+
+def editable_reports(member, credentials: list[Credential]) -> list[Report]:
+    """The current cycles' reports still taking changes, with their credentials; no entries read
+    and nothing scored (a save scores its reports under their locks)."""
+    reports = _current_cycle_reports(member, credentials, entries=False)
+    return [r for r in reports if r.is_editable]
+
+
+def _current_cycle_reports(
+    member, credentials: list[Credential] | None, *, entries: bool
+) -> list[Report]:
+    """The reports of the open credentials' current cycles, with their credentials and audit
+    decisions (and their entries with files when ``entries``)."""
     if credentials is None:
         credentials = list(
             Credential.objects.filter(holder=member, status__in=Credential.OPEN_STATUSES).order_by(
@@ -281,16 +301,47 @@ def current_reports(
     if not credentials:
         return []
     links = {(c.pk, c.cycle_start) for c in credentials}
-    reports = [
+    return [
         r
         for r in _reports_with_everything(member, entries=entries)
         .filter(credentials__in=credentials)
         .distinct()
         if any((c.pk, r.cycle_start) in links for c in r.credentials.all())
     ]
-    if entries:
-        return _score_all(member, reports)
-    return _score_all(member, reports, _entry_refs(reports) if reports else {})
+
+
+@dataclass(slots=True)
+class SummaryEntry(EntryRef):
+    """An entry as the Detailed Summary shows it, read as a row: the scoring fields, the details,
+    and its files as (id, original name) in upload order."""
+
+    details: dict
+    files: list[tuple[int, str]] = field(default_factory=list)
+
+
+SUMMARY_ENTRY_FIELDS = [*ENTRY_REF_FIELDS, "details"]
+
+
+def _summary_entries(reports: list[Report]) -> dict[int, list[SummaryEntry]]:
+    """Each report's entries as SummaryEntry, in the order entered, with their files: two queries,
+    rows as tuples."""
+    refs = _entry_refs(reports, SummaryEntry, SUMMARY_ENTRY_FIELDS)
+    made = {entry.pk: entry for entries in refs.values() for entry in entries}
+    files = (
+        EntryFile.objects.filter(entry_id__in=made)
+        .order_by("uploaded_at", "id")
+        .values_list("entry_id", "pk", "original_name")
+    )
+    for entry_id, pk, name in files:
+        made[entry_id].files.append((pk, name))
+    return refs
+
+
+def summary_reports(member) -> list[ScoredReport]:
+    """The current reports as current_reports reads them, each line's entry a SummaryEntry: what
+    the Detailed Summary shows of every entry, without model instances. Totals count every entry."""
+    reports = _current_cycle_reports(member, None, entries=False)
+    return _score_all(member, reports, _summary_entries(reports) if reports else {})
 
 
 def _score_all(member, reports: list[Report], refs: dict | None = None) -> list[ScoredReport]:
@@ -336,10 +387,17 @@ def scored_report(report: Report) -> ScoredReport:
     return scored_reports(report.member_id, [report.pk])[0]
 
 
-def scored_reports(member, report_ids: list[int]) -> list[ScoredReport]:
-    """Score several reports of one member with one read, in the order of ``report_ids``."""
-    by_id = {r.pk: r for r in _reports_with_everything(member).filter(pk__in=report_ids)}
-    return _score_all(member, [by_id[pk] for pk in report_ids])
+def scored_reports(member, report_ids: list[int], *, entries: bool = True) -> list[ScoredReport]:
+    """Score several reports of one member with one read, in the order of ``report_ids``.
+
+    ``entries=False``: lines carry EntryRef rows, not Entry instances with their files (a save
+    checks the totals; it reads the few entries it compares in full)."""
+    found = _reports_with_everything(member, entries=entries).filter(pk__in=report_ids)
+    by_id = {r.pk: r for r in found}
+    reports = [by_id[pk] for pk in report_ids]
+    if entries:
+        return _score_all(member, reports)
+    return _score_all(member, reports, _entry_refs(reports) if reports else {})
 
 
 def entry_for_member(member, pk: int) -> Entry:

@@ -294,7 +294,7 @@ def entry_create(
     _check_chosen_credentials(member, program_code, credentials)
     kind = _member_kind(program, values["kind"])
     reports = _open_reports(member, credentials)
-    scored_before = scored_reports(member, [r.pk for r in reports])
+    scored_before = scored_reports(member, [r.pk for r in reports], entries=False)
     _check_whole_reports(credentials, scored_before)
     for report, scored in zip(reports, scored_before, strict=True):
         _check_accepts_entry(program, values, report, scored)
@@ -377,15 +377,23 @@ def _check_repeat(
     Read from the reports' entries as they were scored under their locks, so two saves of the
     same activity at once cannot both pass. ``confirmed`` must name one of the earlier entries.
     """
-    wanted = _repeat_identity(kind, values.get("date"), values.get("year"), values, details)
-    earlier = {
-        line.entry.pk: line.entry
+    day, year = values.get("date"), values.get("year")
+    wanted = _repeat_identity(kind, day, year, values, details)
+    # The lines carry the scoring fields only (EntryRef): the entries of the same kind on the
+    # same day or year are read in full, to compare the texts the member typed.
+    candidates = {
+        line.entry.pk
         for report in scored
         for line in report.lines
         if not line.auto
         and line.entry.pk != exclude
         and line.kind.code == kind.code
-        and _entry_identity(kind, line.entry) == wanted
+        and (line.entry.date, line.entry.year) == (day, year)
+    }
+    earlier = {
+        entry.pk: entry
+        for entry in (Entry.objects.filter(pk__in=candidates) if candidates else ())
+        if _entry_identity(kind, entry) == wanted
     }
     if not earlier or confirmed in earlier:
         return
@@ -508,7 +516,7 @@ def entry_update(
                 "This entry belongs to a report submitted on "
                 f"{format_date(locked[pk].submitted_at)}; it can no longer be changed."
             )
-    scored = dict(zip(every_id, scored_reports(member, every_id), strict=True))
+    scored = dict(zip(every_id, scored_reports(member, every_id, entries=False), strict=True))
     targets = [scored[pk] for pk in target_ids]
     if credentials is not None:
         _check_whole_reports(credentials, targets)
