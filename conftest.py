@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 
@@ -103,6 +104,39 @@ def second_member(db):
 @pytest.fixture
 def credential(member):
     return CredentialFactory(holder=member)
+
+
+CYCLES = {
+    "ipma-hr": ("IPMA-SCP", dt.date(2024, 1, 1), dt.date(2026, 12, 31)),
+    "namss": ("CPCS", dt.date(2023, 12, 2), dt.date(2026, 12, 1)),
+    "ihmm": ("CHMM", dt.date(2022, 3, 1), dt.date(2027, 2, 28)),
+}
+
+
+@pytest.fixture
+def credential_for(member):
+    """An open credential of `member` in a program, with the test cycle of that program."""
+
+    def make(program: str, designation: str | None = None, holder=None, **extra):
+        default, start, end = CYCLES[program]
+        return CredentialFactory(
+            holder=holder or member,
+            program=program,
+            designation=designation or default,
+            certified_since=start,
+            cycle_start=start,
+            cycle_end=end,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def pages_rendered_afresh(settings):
+    """Query budgets pin what rendering a member page costs; core/page_cache.py would serve a
+    repeated view with no query of its own (tests/core/test_page_cache.py pins that)."""
+    settings.MEMBER_PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture

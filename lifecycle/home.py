@@ -2,11 +2,13 @@
 
 from django.shortcuts import render
 
+from core.page_cache import member_page
 from recertification import selectors
 
 from .standing_summary import where_you_stand
 
 
+@member_page("home")
 def home(request):
     context = {}
     if request.user.is_authenticated:

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.page_cache import member_page
+
 from . import card, invoices, pdf, selectors, settlement, webhooks
 from . import stripe_gateway as gateway
 from .check_address import CheckInstructions, check_addresses, check_instructions_for
@@ -61,6 +63,7 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@member_page("transactions")
 def transactions(request: HttpRequest) -> HttpResponse:
     unpaid_only = request.GET.get("unpaid") == "1"
     today = timezone.localdate()

@@ -196,6 +196,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# A member's pages are kept whole in the cache while nothing they show changes (core/page_cache.py:
+# keyed on versions the database changes with every write); 0 turns it off.
+MEMBER_PAGE_CACHE_SECONDS = env_int("MEMBER_PAGE_CACHE_SECONDS", 15 * 60, minimum=0)
+
 # --- Accounts ---------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "members.User"

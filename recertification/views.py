@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.page_cache import member_page
+
 from . import help as program_help
 from . import pages, rules, selectors, services
 from .forms import SubmissionForm, entry_edit_form
@@ -90,56 +92,69 @@ def _apply_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def _not_just_saved(request) -> str | None:
+    """The portal's "Just saved" view is shown once: rendered afresh, never kept."""
+    return None if "saved" in request.GET else ""
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@member_page("portal", vary=_not_just_saved)
 def portal(request):
-    bound_key = request.POST.get("form") if request.method == "POST" else None
-    saved = _id_or_none(request.GET.get("saved")) if request.method == "GET" else None
-
-    def context_now():
-        return pages.portal_context(
-            request.user,
-            data=request.POST or None,
-            files=request.FILES or None,
-            bound_key=bound_key,
-            saved=saved,
-        )
-
-    context = context_now()
+    if request.method == "POST":
+        return _save_entry(request)
+    saved = _id_or_none(request.GET.get("saved"))
+    context = pages.portal_context(request.user, saved=saved)
     if context["reports_missing"]:  # the first visit of a cycle
         services.reports_ensure_open(member=request.user)
-        context = context_now()
-    if request.method == "POST":
-        form = context["bound_form"]
-        if form is None:
-            messages.error(request, pages.closed_form_message(context["sections"]))
-            return redirect("recertification:portal")
-        if form.is_valid():
-            try:
-                entry = services.entry_create(
-                    member=request.user,
-                    program_code=form.group.program.code,
-                    values=form.scoring_values(),
-                    details=form.detail_values(),
-                    credentials=form.chosen_credentials(),
-                    files=form.cleaned_data.get("files") or [],
-                    repeat_of=form.confirmed_repeat(),
-                )
-            except services.RepeatedEntry as repeat:
-                _ask_to_repeat(request, form, repeat)
-                return render(request, "recertification/portal.html", context)
-            except ValidationError as error:
-                _apply_errors(form, error)
-            except DatabaseError:
-                # entry_create is one transaction: it rolled back, so nothing is half-saved.
-                logger.exception("saving an entry failed for member %s", request.user.pk)
-                form.add_error(None, NOT_SAVED)
-                messages.error(request, NOT_SAVED)
-                return render(request, "recertification/portal.html", context, status=503)
-            else:
-                # The "Just saved" panel: the confirmation, the new totals and the entry together.
-                return redirect(f"{reverse('recertification:portal')}?saved={entry.pk}#saved")
-        messages.error(request, "The entry was not saved. Please correct the fields marked below.")
+        context = pages.portal_context(request.user, saved=saved)
+    return render(request, "recertification/portal.html", context)
+
+
+def _save_entry(request):
+    """Save the posted entry, building only its own form; the whole portal page is built only to
+    show why an entry was not saved, with the member's input kept."""
+    bound_key = request.POST.get("form")
+    files = request.FILES or None
+    form = pages.posted_entry_form(request.user, request.POST, files, bound_key)
+    stopped: Exception | None = None
+    if form is not None and form.is_valid():
+        try:
+            entry = services.entry_create(
+                member=request.user,
+                program_code=form.group.program.code,
+                values=form.scoring_values(),
+                details=form.detail_values(),
+                credentials=form.chosen_credentials(),
+                files=form.cleaned_data.get("files") or [],
+                repeat_of=form.confirmed_repeat(),
+            )
+        except (services.RepeatedEntry, ValidationError) as error:
+            stopped = error
+        except DatabaseError as error:
+            # entry_create is one transaction: it rolled back, so nothing is half-saved.
+            logger.exception("saving an entry failed for member %s", request.user.pk)
+            stopped = error
+        else:
+            # The "Just saved" panel: the confirmation, the new totals and the entry together.
+            return redirect(f"{reverse('recertification:portal')}?saved={entry.pk}#saved")
+    context = pages.portal_context(
+        request.user, data=request.POST, files=files, bound_key=bound_key
+    )
+    form = context["bound_form"]
+    if form is None:
+        messages.error(request, pages.closed_form_message(context["sections"]))
+        return redirect("recertification:portal")
+    if stopped is not None and form.is_valid():
+        if isinstance(stopped, services.RepeatedEntry):
+            _ask_to_repeat(request, form, stopped)
+            return render(request, "recertification/portal.html", context)
+        if isinstance(stopped, DatabaseError):
+            form.add_error(None, NOT_SAVED)
+            messages.error(request, NOT_SAVED)
+            return render(request, "recertification/portal.html", context, status=503)
+        _apply_errors(form, stopped)
+    messages.error(request, "The entry was not saved. Please correct the fields marked below.")
     return render(request, "recertification/portal.html", context)
 
 
@@ -159,6 +174,7 @@ def _ask_to_repeat(request, form, repeat) -> None:
 
 
 @login_required
+@member_page("summary")
 def summary(request):
     return render(request, "recertification/summary.html", pages.summary_context(request.user))
 

@@ -22,7 +22,7 @@ from tests.factories import CredentialFactory, UserFactory, report_for
 
 from .conftest import NAMSS, namss_credits, noon, on, submitted
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_rendered_afresh")]
 
 NOV_30 = dt.date(2026, 11, 30)
 

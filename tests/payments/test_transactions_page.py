@@ -13,7 +13,7 @@ from django.urls import reverse
 from payments import checks, invoices, settlement
 from tests.payments.factories import InvoiceFactory, ReportFactory, earlier_cycle
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_rendered_afresh")]
 
 URL = reverse("payments:transactions")
 

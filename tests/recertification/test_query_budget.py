@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import EntryFactory, EntryFileFactory, UserFactory, report_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_rendered_afresh")]
 
 # Page -> the most queries it may run, with the session in the database (as in these tests):
 # session, user, credentials, reports, their credentials, audit decisions, entries, files,

@@ -27,7 +27,7 @@ from tests.factories import (
 from tests.payments.factories import InvoiceFactory, ReportFactory
 from tests.recertification.helpers import group_of, valid_post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_rendered_afresh")]
 
 # Page (with {report}, {entry} and {invoice} filled in) -> the most queries it may run.
 # Pages with the profile menu count 1 for it (members.context_processors: the programs of the
