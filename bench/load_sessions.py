@@ -10,7 +10,8 @@ Picks, among the generated members (prefix `load-`):
                 requirement not met yet (the portal with its entry forms, the summary);
   transactions  members with invoices (the Transactions page);
   writers       IPMA-HR members far from their 50 points (saving entries never fills them up);
-  staff         the generated superuser (the review queue).
+  staff         the generated superuser (the review queue), its second sign-in step given with
+                an authenticator app, as staff must when two-step sign-in is on (DEBUG=0).
 """
 
 from __future__ import annotations
@@ -27,6 +28,20 @@ from importlib import import_module
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def second_step_given(user) -> dict:
+    """What a staff session holds once its second step was given (members.two_factor): the
+    authenticator device it used. The device is made for the load data's staff user if missing."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from members.two_factor import SECOND_STEP_KEY
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Load test", confirmed=True)
+    return {SECOND_STEP_KEY: True, DEVICE_ID_SESSION_KEY: device.persistent_id}
 
 
 def main() -> None:
@@ -60,6 +75,8 @@ def main() -> None:
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "members.backends.UsernameOrEmailBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        if user.is_staff:
+            session.update(second_step_given(user))
         session.save()
         return session.session_key
 
