@@ -238,21 +238,11 @@ def _kind(entry: Entry) -> rules.Kind | None:
         return None
 
 
-def _entry_corrected(request, entry: Entry, form: EntryForm, reason: ReasonOnlyForm) -> bool:
-    """Correct the entry with the valid values; False with the refusal on the form otherwise
-    (the service's one transaction leaves the entry as it was)."""
-    if not (form.is_valid() and reason.is_valid()):
-        return False
+def _refused_on_form(form: EntryForm, save) -> bool:
+    """Run ``save`` (the service, one transaction); True when it saved, else False with the
+    refusal on the form: a repeat asks staff to confirm that the member took part twice."""
     try:
-        corrections.entry_correct_for_member(
-            entry=entry,
-            values=form.scoring_values(),
-            details=form.detail_values(),
-            credentials=form.chosen_credentials() if form.counts_toward_changed() else None,
-            repeat_of=form.confirmed_repeat(),
-            actor=request.user,
-            reason=reason.cleaned_data["reason"],
-        )
+        save()
     except services.RepeatedEntry as repeat:
         form.repeat = {"message": repeat.message, "earlier": repeat.earlier.pk}
         form.add_error(None, repeat.message)
@@ -263,10 +253,43 @@ def _entry_corrected(request, entry: Entry, form: EntryForm, reason: ReasonOnlyF
     return False
 
 
+def _entry_corrected(request, entry: Entry, form: EntryForm, reason: ReasonOnlyForm) -> bool:
+    """Correct the entry with the valid values; False with the refusal on the form otherwise
+    (the service's one transaction leaves the entry as it was)."""
+    if not (form.is_valid() and reason.is_valid()):
+        return False
+    return _refused_on_form(
+        form,
+        lambda: corrections.entry_correct_for_member(
+            entry=entry,
+            values=form.scoring_values(),
+            details=form.detail_values(),
+            credentials=form.chosen_credentials() if form.counts_toward_changed() else None,
+            repeat_of=form.confirmed_repeat(),
+            actor=request.user,
+            reason=reason.cleaned_data["reason"],
+        ),
+    )
+
+
 def _entry_saved(request, member, program, form: EntryForm, reason: ReasonOnlyForm) -> bool:
     """Save the valid entry for the member; False with the refusal on the form otherwise."""
     if not (form.is_valid() and reason.is_valid()):
         return False
+    return _refused_on_form(
+        form,
+        lambda: corrections.entry_add_for_member(
+            member=member,
+            program_code=program.code,
+            values=form.scoring_values(),
+            details=form.detail_values(),
+            credentials=form.chosen_credentials(),
+            files=form.cleaned_data.get("files") or [],
+            repeat_of=form.confirmed_repeat(),
+            actor=request.user,
+            reason=reason.cleaned_data["reason"],
+        ),
+    )
     try:
         corrections.entry_add_for_member(
             member=member,

@@ -276,3 +276,20 @@ def test_the_correct_links_read_no_query_per_entry(reviewer_client):
     assert few == many, f"{few} queries for one entry, {many} for 21"
     page = reviewer_client.get(report_url(large)).content.decode()
     assert len(re.findall(r"/pointsadjustment/entry/\d+/correct/", page)) == 21
+
+
+def test_an_entry_added_for_the_member_that_repeats_an_activity_is_saved_once_staff_confirm_it(
+    reviewer_client,
+):
+    credential, report, first = open_entry()
+    add = reverse("admin:recertification_pointsadjustment_entry", args=[credential.holder.pk])
+    same = posted(first) | {"group": KEY}
+
+    asked = reviewer_client.post(add, same)
+
+    assert asked.status_code == 200
+    assert f'name="{KEY}-confirm_repeat" value="{first.pk}"' in asked.content.decode()
+    assert report.entries.count() == 1
+    done = reviewer_client.post(add, same | {f"{KEY}-confirm_repeat": first.pk})
+    assert done.status_code == 302
+    assert report.entries.count() == 2
