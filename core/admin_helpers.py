@@ -117,26 +117,28 @@ def _words(field: models.Field | None, value: Any) -> str:
 
 
 def describe_changes(model: type[models.Model] | None, before, after) -> list[str]:
-    """An audit record's before and after as lines such as "Status: Renew → Inactive"."""
+    """An audit record's before and after as lines such as "Status: Renew → Inactive": the
+    lines of `audit_changes`, in the model's field labels and the values as staff read them."""
     before = before if isinstance(before, dict) else ({} if before is None else {"value": before})
     after = after if isinstance(after, dict) else ({} if after is None else {"value": after})
-    lines = []
-    for key in [*before, *(k for k in after if k not in before)]:
-        field = None
-        if model is not None:
-            try:
-                field = model._meta.get_field(key)
-            except FieldDoesNotExist:
-                field = None
-        label = str(getattr(field, "verbose_name", "") or key.replace("_", " ")).capitalize()
-        if key in before and key in after:
-            if before[key] != after[key]:
-                lines.append(f"{label}: {_words(field, before[key])} → {_words(field, after[key])}")
-        elif key in after:
-            lines.append(f"{label}: {_words(field, after[key])}")
-        else:
-            lines.append(f"{label}: {_words(field, before[key])} → (removed)")
-    return lines
+    fields = {key: _field_of(model, key) for key in {*before, *after}}
+
+    def label(key: str) -> str:
+        return str(getattr(fields[key], "verbose_name", "") or key.replace("_", " ")).capitalize()
+
+    return audit_changes(
+        {label(key): _words(fields[key], value) for key, value in before.items()},
+        {label(key): _words(fields[key], value) for key, value in after.items()},
+    )
+
+
+def _field_of(model: type[models.Model] | None, name: str) -> models.Field | None:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
 
 
 class RecordAdminMixin(AuditHistoryMixin):
