@@ -10,8 +10,10 @@ templates) and the configuration pages show (site name, support address, card pa
 changes the version before its redirect is followed, and the next view renders afresh.
 
 Never cached: anything but a GET answered 200 by the view; staff (their pages depend on
-permissions); a request with messages waiting to be shown; a view that changed the session; a
-cache that is down (core.cache answers a miss, and the page is rendered as without this).
+permissions); a request with messages waiting to be shown; a view that changed the session, set a
+cookie or answered with `Vary` (its page depends on a request header); a cache that is down
+(core.cache answers a miss, and the page is rendered as without this). A kept page is served with
+the headers its view gave it.
 
 The form token: a page's CSRF token is stored as a placeholder and replaced by this request's own
 token when the page is served, as `{% csrf_token %}` would have rendered it.
@@ -96,22 +98,24 @@ def page_key(request: HttpRequest, name: str, vary: str = "") -> str | None:
     )
 
 
-def _served(request: HttpRequest, stored: tuple[bytes, str]) -> HttpResponse:
-    content, content_type = stored
+def _served(request: HttpRequest, stored: tuple[bytes, dict[str, str]]) -> HttpResponse:
+    content, headers = stored
     if PLACEHOLDER in content:
         content = content.replace(PLACEHOLDER, get_token(request).encode())
-    return HttpResponse(content, content_type=content_type)
+    return HttpResponse(content, headers=headers)
 
 
-def _storable(request: HttpRequest, response: HttpResponse) -> tuple[bytes, str] | None:
+def _storable(request: HttpRequest, response: HttpResponse) -> tuple[bytes, dict[str, str]] | None:
     if response.status_code != 200 or response.streaming or response.cookies:
+        return None
+    if response.has_header("Vary"):  # the page depends on a request header the key leaves out
         return None
     if getattr(request, "session", None) is not None and request.session.modified:
         return None
     if len(get_messages(request)):  # a message added while rendering belongs to this view only
         return None
     content = TOKEN_FIELD.sub(rb"\g<1>" + PLACEHOLDER + rb"\g<2>", response.content)
-    return content, response["Content-Type"]
+    return content, dict(response.headers)  # served with the headers the view gave it
 
 
 def member_page(

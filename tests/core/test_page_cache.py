@@ -13,10 +13,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from core import page_cache
+from members.backends import UsernameOrEmailBackend
 from members.models import Credential, User
 from recertification.fees import program_fees
 from recertification.models import Entry, ProgramSettings
@@ -182,3 +184,76 @@ def test_the_cache_turned_off_renders_every_time(client, ipma, settings):
     client.get(PORTAL)
     rendered, _ = queries(client, PORTAL)
     assert rendered > 2
+
+
+# --- what a view answers, kept as it was answered ---------------------------------------------
+
+
+def _signed_in_get(member, method: str = "get"):
+    """A request as it reaches a member page: signed in, with a session and messages."""
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+
+    request = getattr(RequestFactory(), method)("/kept/")
+    request.user = UsernameOrEmailBackend().get_user(member.pk)
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def _counting_view(**headers):
+    calls = []
+
+    def view(request):
+        calls.append(request.method)
+        return HttpResponse(b"kept page", content_type="text/csv", headers=headers)
+
+    return view, calls
+
+
+def test_a_kept_page_is_served_with_the_headers_its_view_gave(ipma):
+    view, calls = _counting_view(**{"Content-Language": "en"})
+    kept = page_cache.member_page("headers")(view)
+    kept(_signed_in_get(ipma.holder))
+    served = kept(_signed_in_get(ipma.holder))
+    assert calls == ["GET"]
+    assert served["Content-Type"] == "text/csv"
+    assert served["Content-Language"] == "en"
+    assert served.content == b"kept page"
+
+
+def test_a_page_that_varies_on_a_request_header_is_never_kept(ipma):
+    view, calls = _counting_view(Vary="Accept-Language")
+    kept = page_cache.member_page("varies")(view)
+    for _ in range(2):
+        kept(_signed_in_get(ipma.holder))
+    assert calls == ["GET", "GET"]
+
+
+def test_a_head_request_is_neither_served_nor_kept(ipma):
+    view, calls = _counting_view()
+    kept = page_cache.member_page("head")(view)
+    for _ in range(2):
+        kept(_signed_in_get(ipma.holder, "head"))
+    kept(_signed_in_get(ipma.holder))
+    assert calls == ["HEAD", "HEAD", "GET"]
+
+
+def test_a_view_that_changed_the_session_or_set_a_cookie_is_never_kept(ipma):
+    def session_view(request):
+        request.session["seen"] = True
+        return HttpResponse(b"page")
+
+    def cookie_view(request):
+        response = HttpResponse(b"page")
+        response.set_cookie("choice", "1")
+        return response
+
+    for name, view in (("session", session_view), ("cookie", cookie_view)):
+        kept = page_cache.member_page(name)(view)
+        kept(_signed_in_get(ipma.holder))
+        assert (
+            page_cache.default_cache.get(page_cache.page_key(_signed_in_get(ipma.holder), name))
+            is None
+        ), name
