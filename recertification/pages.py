@@ -287,20 +287,6 @@ def _shown(value) -> str:
     return "" if value is None else str(value)
 
 
-# Dates as the Detailed Summary writes them, kept per process for each date format (named by how it
-# writes one sample date, so a changed format or language starts afresh); a few thousand days at most.
-_DATE_TEXTS: dict[str, dict[dt.date, str]] = {}
-_DATE_SAMPLE = dt.date(1999, 12, 31)
-
-
-def _date_texts() -> dict[dt.date, str]:
-    texts = _DATE_TEXTS.get(format_date(_DATE_SAMPLE))
-    if texts is None or len(texts) > 20_000:
-        _DATE_TEXTS.clear()
-        texts = _DATE_TEXTS[format_date(_DATE_SAMPLE)] = {}
-    return texts
-
-
 # A pk no row has, replaced by each row's own in the one URL reversed per page.
 _PK_MARK = 9_876_543_210
 
@@ -311,143 +297,91 @@ def _url_around_pk(name: str) -> tuple[str, str]:
     return escape_html(before), escape_html(after)
 
 
+def _text(value) -> str:
+    """A value as the template engine prints ``{{ value }}``: localized, escaped."""
+    return escape_html(value if isinstance(value, str) else str(localize(value)))
+
+
 class SummaryRows:
     """Makes the Detailed Summary's rows of one report as HTML, as the table's columns read:
     points, date, category, details (with the audit decision), the minimum's columns, files, why
     not all counted, and the edit and delete buttons while the report is open.
 
-    Every value is escaped (html.escape, which django.utils.html.escape applies); points, kinds,
-    repeated texts and URLs are made once per page and reused by the rows that share them."""
+    Every value is escaped (html.escape, which django.utils.html.escape applies); the URLs are
+    reversed once per page."""
 
-    def __init__(self, s: selectors.ScoredReport, decisions: dict):
+    def __init__(self, s: selectors.ScoredReport):
         self.points_label = escape_html(capfirst(s.program.point_names[1]))
         self.editable = s.report.is_editable
-        self.decisions = decisions
+        self.decisions = s.decisions
         self.edit = _url_around_pk("recertification:entry_edit")
         self.delete = _url_around_pk("recertification:entry_delete")
         self.download = _url_around_pk("recertification:file_download")
-        self._points: dict = {}
-        self._dates = _date_texts()
-        self._escaped: dict[str, str] = {}
-        self._kinds: dict[str, tuple[str, frozenset[str]]] = {}
-
-    def text(self, value) -> str:
-        """A value as the template engine prints ``{{ value }}``, escaped (member-provided text)."""
-        if value.__class__ is not str:
-            return escape_html(str(localize(value)))
-        html = self._escaped.get(value)
-        if html is None:
-            html = self._escaped[value] = escape_html(value)
-        return html
-
-    def points(self, value) -> str:
-        text = self._points.get(value)
-        if text is None:
-            text = self._points[value] = rules.format_decimal(value)
-        return text
-
-    def date(self, day: dt.date) -> str:
-        text = self._dates.get(day)
-        if text is None:
-            text = self._dates[day] = format_date(day)
-        return text
-
-    def kind(self, kind: rules.Kind) -> tuple[str, frozenset[str]]:
-        """The kind's label (escaped) and the names of its fields."""
-        known = self._kinds.get(kind.code)
-        if known is None:
-            known = self._kinds[kind.code] = (
-                escape_html(kind.label),
-                frozenset(f.name for f in kind.fields),
-            )
-        return known
 
     def write(
         self, out: list[str], line: selectors.ScoredLine, columns: list[tuple[str, str]], files: str
     ) -> None:
         """Append the line's ``<tr>`` to ``out``. ``columns``: (scoring field, escaped label);
         ``files``: the escaped label of the files column, "" when the category has none."""
-        entry, counted, claimed, text, add = (
-            line.entry,
-            line.counted,
-            line.claimed,
-            self.text,
-            out.append,
-        )
-        auto = entry.__class__ is selectors.AutoEntry
-        kind_label, declared = self.kind(line.kind)
-        name = entry.name if auto else selectors.entry_name(entry, line.kind)
-        name_html = text(name)
+        entry, auto, name, add = line.entry, line.auto, line.name, out.append
+        name_html = _text(name)
 
-        add(f'<tr><td data-label="{self.points_label}">')
-        add(self._points.get(counted) or self.points(counted))
-        if counted != claimed:
-            add(
-                f' <span class="small text-body-secondary">of {self.points(claimed)} claimed</span>'
-            )
-        add('</td><td data-label="Date" class="text-nowrap">')
-        day = None if auto else entry.date
-        add((self._dates.get(day) or self.date(day)) if day else str(entry.year))
-        add(f'</td><td data-label="Category">{kind_label}</td><td data-label="Details">')
-        add(name_html)
+        add(f'<tr><td data-label="{self.points_label}">{rules.format_decimal(line.counted)}')
+        if line.counted != line.claimed:
+            claimed = rules.format_decimal(line.claimed)
+            add(f' <span class="small text-body-secondary">of {claimed} claimed</span>')
+        day = "" if auto or not entry.date else format_date(entry.date)
+        add(f'</td><td data-label="Date" class="text-nowrap">{day or entry.year}</td>')
+        add(f'<td data-label="Category">{escape_html(line.kind.label)}</td>')
+        add(f'<td data-label="Details">{name_html}')
         if auto:
             add(' <span class="badge text-bg-secondary">added automatically</span>')
         else:
-            organization = entry.organization
-            if organization and organization != name:
-                add(f'<br><span class="small">{text(organization)}</span>')
-            if entry.details:
-                for value in entry.details.values():
-                    if value and value != name:
-                        add(f'<br><span class="small">{text(value)}</span>')
+            if entry.organization and entry.organization != name:
+                add(f'<br><span class="small">{_text(entry.organization)}</span>')
+            for value in (entry.details or {}).values():
+                if value and value != name:
+                    add(f'<br><span class="small">{_text(value)}</span>')
             decision = self.decisions.get(entry.pk)
             if decision is not None:
-                reason = f" – {text(decision.reason)}" if decision.reason else ""
+                reason = f" – {_text(decision.reason)}" if decision.reason else ""
                 add(
                     '<br><span class="small audit-decision">Audit: '
-                    f"<strong>{text(decision.get_decision_display())}</strong>{reason}</span>"
+                    f"<strong>{_text(decision.get_decision_display())}</strong>{reason}</span>"
                 )
         add("</td>")
+        declared = {f.name for f in line.kind.fields}
         for field_name, label in columns:
             shown = (
-                text(_shown(getattr(entry, field_name, None))) if field_name in declared else "—"
+                _text(_shown(getattr(entry, field_name, None))) if field_name in declared else "—"
             )
             add(f'<td data-label="{label}">{shown}</td>')
         if files:
-            add(f'<td data-label="{files}">')
             if auto:
-                add("—")
+                attached = "—"
             elif entry.files:
                 before, after = self.download
-                add(
-                    ", ".join(
-                        f'<a href="{before}{pk}{after}">{text(original)}</a>'
-                        for pk, original in entry.files
-                    )
+                attached = ", ".join(
+                    f'<a href="{before}{pk}{after}">{_text(original)}</a>'
+                    for pk, original in entry.files
                 )
             else:
-                add("None attached")
-            add("</td>")
+                attached = "None attached"
+            add(f'<td data-label="{files}">{attached}</td>')
         reason = line.reason
-        add(f'<td data-label="Why not all counted">{text(reason)}</td>' if reason else "<td></td>")
+        add(f'<td data-label="Why not all counted">{_text(reason)}</td>' if reason else "<td></td>")
+        add('<td class="entry-actions text-nowrap">')
         if auto:
-            add(
-                '<td class="entry-actions text-nowrap">'
-                '<span class="small text-body-secondary">read-only</span></td></tr>\n'
-            )
+            add('<span class="small text-body-secondary">read-only</span>')
         elif self.editable:
-            pk = entry.pk
             (edit, edit_end), (delete, delete_end) = self.edit, self.delete
             add(
-                '<td class="entry-actions text-nowrap">'
-                f'<a class="btn btn-sm btn-outline-success" href="{edit}{pk}{edit_end}" '
+                f'<a class="btn btn-sm btn-outline-success" href="{edit}{entry.pk}{edit_end}" '
                 f'aria-label="Edit {name_html}"><i class="bi bi-pencil" aria-hidden="true"></i></a> '
-                f'<a class="btn btn-sm btn-outline-danger" href="{delete}{pk}{delete_end}" '
+                f'<a class="btn btn-sm btn-outline-danger" href="{delete}{entry.pk}{delete_end}" '
                 f'aria-label="Delete {name_html}"><i class="bi bi-trash" aria-hidden="true"></i></a>'
-                "</td></tr>\n"
             )
-        else:
-            add('<td class="entry-actions text-nowrap"></td></tr>\n')
+        add("</td></tr>\n")
 
 
 def _summary_table(
@@ -495,13 +429,9 @@ def summary_context(member) -> dict:
     scored = selectors.summary_reports(member)
     sections = []
     for s in scored:
-        by_category: dict[str, list[selectors.ScoredLine]] = {}
-        for line in s.lines:
-            by_category.setdefault(line.kind.category, []).append(line)
-        rows = SummaryRows(s, s.decisions)
+        rows = SummaryRows(s)
         tables = [
-            _summary_table(s.program, c, by_category.get(c.code, []), rows)
-            for c in s.program.categories
+            _summary_table(s.program, c, s.lines_in(c.code), rows) for c in s.program.categories
         ]
         sections.append((s, tables, minimum_notes(s)))
     return {"active": "summary", "scored_reports": scored, "summary_sections": sections}
