@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -205,11 +205,12 @@ ENTRIES_PREFETCH = Prefetch(
 )
 
 
-def _reports_with_everything(member, entries: bool = True) -> QuerySet[Report]:
-    prefetch: list = [
-        Prefetch("credentials", queryset=Credential.objects.order_by("designation")),
-        "audit_decisions",
-    ]
+def _reports_with_everything(
+    member, entries: bool = True, decisions: bool = True
+) -> QuerySet[Report]:
+    prefetch: list = [Prefetch("credentials", queryset=Credential.objects.order_by("designation"))]
+    if decisions:
+        prefetch.append("audit_decisions")
     if entries:
         prefetch.append(ENTRIES_PREFETCH)
     return (
@@ -281,15 +282,15 @@ def current_reports(
 def editable_reports(member, credentials: list[Credential]) -> list[Report]:
     """The current cycles' reports still taking changes, with their credentials; no entries read
     and nothing scored (a save scores its reports under their locks)."""
-    reports = _current_cycle_reports(member, credentials, entries=False)
+    reports = _current_cycle_reports(member, credentials, entries=False, decisions=False)
     return [r for r in reports if r.is_editable]
 
 
 def _current_cycle_reports(
-    member, credentials: list[Credential] | None, *, entries: bool
+    member, credentials: list[Credential] | None, *, entries: bool, decisions: bool = True
 ) -> list[Report]:
-    """The reports of the open credentials' current cycles, with their credentials and audit
-    decisions (and their entries with files when ``entries``)."""
+    """The reports of the open credentials' current cycles, with their credentials (and their
+    audit decisions when ``decisions``, their entries with files when ``entries``)."""
     if credentials is None:
         credentials = list(
             Credential.objects.filter(holder=member, status__in=Credential.OPEN_STATUSES).order_by(
@@ -303,7 +304,7 @@ def _current_cycle_reports(
     links = {(c.pk, c.cycle_start) for c in credentials}
     return [
         r
-        for r in _reports_with_everything(member, entries=entries)
+        for r in _reports_with_everything(member, entries=entries, decisions=decisions)
         .filter(credentials__in=credentials)
         .distinct()
         if any((c.pk, r.cycle_start) in links for c in r.credentials.all())
@@ -387,16 +388,19 @@ def scored_report(report: Report) -> ScoredReport:
     return scored_reports(report.member_id, [report.pk])[0]
 
 
-def scored_reports(member, report_ids: list[int], *, entries: bool = True) -> list[ScoredReport]:
-    """Score several reports of one member with one read, in the order of ``report_ids``.
+def scored_reports(member, report_ids: list[int]) -> list[ScoredReport]:
+    """Score several reports of one member with one read, in the order of ``report_ids``."""
+    by_id = {r.pk: r for r in _reports_with_everything(member).filter(pk__in=report_ids)}
+    return _score_all(member, [by_id[pk] for pk in report_ids])
 
-    ``entries=False``: lines carry EntryRef rows, not Entry instances with their files (a save
-    checks the totals; it reads the few entries it compares in full)."""
-    found = _reports_with_everything(member, entries=entries).filter(pk__in=report_ids)
-    by_id = {r.pk: r for r in found}
-    reports = [by_id[pk] for pk in report_ids]
-    if entries:
-        return _score_all(member, reports)
+
+def scored_locked_reports(member, reports: list[Report]) -> list[ScoredReport]:
+    """Score the member's reports a save has just locked, as they are: their credentials and
+    their entries' scoring fields (EntryRef rows) read now, under the locks; no audit decisions,
+    no files (a save checks the totals; it reads the few entries it compares in full)."""
+    prefetch_related_objects(
+        reports, Prefetch("credentials", queryset=Credential.objects.order_by("designation"))
+    )
     return _score_all(member, reports, _entry_refs(reports) if reports else {})
 
 

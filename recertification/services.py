@@ -22,7 +22,7 @@ from members.models import Credential
 from . import rules
 from .audits import audit_select_on_submit
 from .models import Entry, EntryFile, Report, ReportCredential
-from .selectors import ScoredReport, entry_name, scored_report, scored_reports
+from .selectors import ScoredReport, entry_name, scored_locked_reports, scored_report
 from .signals import report_submitted
 from .uploads import check_count, check_upload
 
@@ -294,7 +294,7 @@ def entry_create(
     _check_chosen_credentials(member, program_code, credentials)
     kind = _member_kind(program, values["kind"])
     reports = _open_reports(member, credentials)
-    scored_before = scored_reports(member, [r.pk for r in reports], entries=False)
+    scored_before = scored_locked_reports(member, reports)
     _check_whole_reports(credentials, scored_before)
     for report, scored in zip(reports, scored_before, strict=True):
         _check_accepts_entry(program, values, report, scored)
@@ -516,7 +516,7 @@ def entry_update(
                 "This entry belongs to a report submitted on "
                 f"{format_date(locked[pk].submitted_at)}; it can no longer be changed."
             )
-    scored = dict(zip(every_id, scored_reports(member, every_id, entries=False), strict=True))
+    scored = {s.report.pk: s for s in scored_locked_reports(member, list(locked.values()))}
     targets = [scored[pk] for pk in target_ids]
     if credentials is not None:
         _check_whole_reports(credentials, targets)
