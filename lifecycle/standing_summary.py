@@ -78,7 +78,7 @@ def _progress(
     """The dashboard's rows: "Total 17 of 50 points, 33 more needed", "Membership 6",
     "IPMA-HR National Membership 6 of max 6 (maximum reached)"."""
     number = rules.format_decimal
-    remaining = scored.result.remaining
+    remaining = max(scored.required - scored.total, Decimal(0))  # staff's adjustment included
     total = f"{number(scored.total)} of {_points(scored.required, program)}"
     rows = [
         ("Total", total + (f", {number(remaining)} more needed" if remaining else ""), scored.met)

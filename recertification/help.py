@@ -25,6 +25,7 @@ from core.site import site_url
 
 from . import rules
 from .fees import ProgramFees, fees_as_set
+from .rules.formatting import count
 
 # Shares of the required credits an extension request documents, in words.
 _SHARE_WORDS = {Decimal("0.25"): "a quarter", Decimal("0.5"): "half", Decimal(1): "all"}
@@ -66,8 +67,7 @@ def _money(amount: Decimal, fees: ProgramFees) -> str:
 
 
 def _points(program: rules.Program, value: Decimal) -> str:
-    singular, plural = program.point_names
-    return f"{rules.format_decimal(value)} {singular if value == 1 else plural}"
+    return count(value, *program.point_names)
 
 
 def _days(days: tuple[int, ...]) -> str:

@@ -207,3 +207,11 @@ def test_a_submitted_report_shows_no_category_rows(client, member, namss_dual):
     )
     text = page(client, member, "/", NOV_30)
     assert "what counts so far" not in text
+
+
+def test_the_dashboard_total_and_what_is_still_needed_include_staff_adjustment(
+    client, member, namss_dual
+):
+    Report.objects.filter(pk=namss_dual.pk).update(points_adjustment=Decimal("5"))
+    text = " ".join(re.sub(r"<[^>]+>", " ", page(client, member, "/", NOV_30)).split())
+    assert "Total 32.5 of 45 credits, 12.5 more needed" in text
