@@ -78,7 +78,7 @@ def _progress(
     """The dashboard's rows: "Total 17 of 50 points, 33 more needed", "Membership 6",
     "IPMA-HR National Membership 6 of max 6 (maximum reached)"."""
     number = rules.format_decimal
-    remaining = max(scored.required - scored.total, Decimal(0))  # staff's adjustment included
+    remaining = scored.remaining  # staff's adjustment included
     total = f"{number(scored.total)} of {_points(scored.required, program)}"
     rows = [
         ("Total", total + (f", {number(remaining)} more needed" if remaining else ""), scored.met)
@@ -137,13 +137,13 @@ def _grace(program, d: Deadlines, fees) -> list[str]:
 
 
 def _enter_more(scored: selectors.ScoredReport, program, by: dt.date) -> str:
-    what = [f"{_points(scored.result.remaining, program)}"]
+    what = [f"{_points(scored.remaining, program)}"]
     plural = program.point_names[1]
     for minimum in scored.result.minimums:
         if not minimum.met:
             label = minimum.label.removesuffix(f" {plural}")
             what.append(f"{rules.format_decimal(minimum.required - minimum.counted)} {label}")
-    if scored.result.remaining == 0:
+    if scored.remaining == 0:
         return f"Enter {', '.join(what[1:])} by {format_date(by)}"
     more = what[0].split(" ", 1)
     return f"Enter {' more '.join(more)}{''.join(', ' + w for w in what[1:])}, by {format_date(by)}"

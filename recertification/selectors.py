@@ -90,9 +90,15 @@ class ScoredReport:
         return self.result.required
 
     @property
+    def remaining(self) -> Decimal:
+        """Points still needed toward the total, staff's adjustment included (0 once reached)."""
+        return max(self.required - self.total, Decimal(0))
+
+    @property
     def met(self) -> bool:
-        """The rules' verdict; an adjustment below the requirement's total unmeets it."""
-        return self.result.met and self.total >= self.required
+        """The total (staff's adjustment included) reaches the requirement and every minimum the
+        rules set is met: an adjustment moves the total, never a minimum (NAMSS-approved credits)."""
+        return self.total >= self.required and all(m.met for m in self.result.minimums)
 
     @property
     def percent(self) -> int:

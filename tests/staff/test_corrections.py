@@ -148,3 +148,35 @@ def test_the_admin_pages_adjust_points_and_add_an_entry(reviewer, finance, clien
     page = reviewer_client.get(entry)
     assert page.status_code == 200
     assert "Kind of activity" in page.content.decode()
+
+
+def test_an_adjustment_that_reaches_the_total_meets_the_requirement_and_the_member_can_submit(
+    reviewer, client
+):
+    credential, report = open_report()
+    scored = selectors.scored_report(report)
+    assert not scored.met
+    corrections.points_adjust(
+        report=report, points=scored.required, actor=reviewer, reason="Transcript from the board"
+    )
+    report.refresh_from_db()
+    scored = selectors.scored_report(report)
+    assert scored.met and scored.remaining == 0
+    client.force_login(credential.holder)
+    page = client.get(reverse("recertification:submit")).content.decode()
+    assert f'<option value="{report.pk}"' in page
+
+
+def test_an_adjustment_moves_the_total_never_a_minimum(reviewer):
+    """NAMSS: 25 of the 45 credits must be NAMSS-approved; points added by staff are not."""
+    credential = credential_in("namss")
+    report = report_for(credential)
+    scored = selectors.scored_report(report)
+    corrections.points_adjust(
+        report=report, points=scored.required, actor=reviewer, reason="Credits from a provider"
+    )
+    report.refresh_from_db()
+    scored = selectors.scored_report(report)
+    assert scored.remaining == 0
+    assert not scored.met
+    assert any(not m.met for m in scored.result.minimums)
