@@ -6,8 +6,9 @@ for a second, empty account, the person types the record's member number, a cred
 certification date, their last name and an email:
 
 - the details match a claimable record (`is_claimable`) and the email is the one on file: the
-  address on file is sent a signed link (`make_token`) that expires after LINK_MAX_AGE and stops
-  working once the account changes (a password set, a sign-in, a new email), so it works once;
+  address on file is sent a signed link (`make_token`, a members.verification link token) that
+  expires after LINK_MAX_AGE and stops working once the account changes (a password set, a
+  sign-in, a new email), so it works once;
 - they match, but the record has no email on file or the email typed is another: a
   `ClaimRequest` for staff, who approve (the typed email is set on the record and the link sent
   there) or refuse (members/admin.py);
@@ -30,7 +31,6 @@ from functools import partial
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
@@ -47,11 +47,11 @@ from core.audit import log_action
 from . import emails, ratelimit
 from . import forms as member_forms
 from .models import ClaimRequest, Credential, User
+from .verification import LINK_MAX_AGE, LinkRefused, link_token, read_link_token
 
 logger = logging.getLogger(__name__)
 
 SALT = "members.claim"
-LINK_MAX_AGE = dt.timedelta(days=3)
 # Attempts per fixed window (clock hours): from one client address, and on one member number
 # from any address. Form errors do not count: they are answered without reading any record.
 ATTEMPTS_PER_ADDRESS = 10
@@ -160,15 +160,13 @@ def _fingerprint(user: User) -> str:
 
 
 def make_token(user: User) -> str:
-    return signing.dumps({"u": user.pk, "f": _fingerprint(user)}, salt=SALT)
+    return link_token(salt=SALT, user=user, f=_fingerprint(user))
 
 
 def _token_data(token: str) -> tuple[int, str] | None:
     try:
-        data = signing.loads(token, salt=SALT, max_age=LINK_MAX_AGE)
-    except signing.BadSignature:  # also SignatureExpired
-        return None
-    if not (isinstance(data, dict) and isinstance(data.get("u"), int)):
+        data = read_link_token(token, salt=SALT)
+    except LinkRefused:  # altered, expired, or not a set-up link
         return None
     return data["u"], str(data.get("f", ""))
 
@@ -218,12 +216,6 @@ class UsernameTaken(Exception):
     pass
 
 
-def _mark_email_verified(user: User) -> list[str]:
-    """The address the link was sent to is proven: the fields to save."""
-    user.email_verified_at = timezone.now()
-    return ["email_verified_at"]
-
-
 def claim_complete(*, token: str, username: str, password: str) -> User:
     """Set the chosen username and password on the record the link names, under its row lock;
     LinkUsed when the link no longer works (a second tab, a second device, a stale page)."""
@@ -236,10 +228,10 @@ def claim_complete(*, token: str, username: str, password: str) -> User:
             raise LinkUsed
         user.username = username
         user.set_password(password)
-        fields = ["username", "password", *_mark_email_verified(user)]
+        user.email_verified_at = timezone.now()  # the link proved the address on file
         try:
             with transaction.atomic():
-                user.save(update_fields=fields)
+                user.save(update_fields=["username", "password", "email_verified_at"])
         except IntegrityError:
             raise UsernameTaken from None
         log_action(

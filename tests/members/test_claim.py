@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from backoffice.permissions import ensure_staff_groups
 from core.models import AuditLog
-from members import claim
+from members import claim, verification
 from members.models import ClaimRequest, Credential, User
 from tests.factories import CredentialFactory, StaffFactory, UserFactory
 
@@ -431,6 +431,16 @@ def test_a_link_made_for_another_purpose_does_not_work(client, record):
     token = signing.dumps({"u": record.pk, "f": "x"})  # no salt: not a claim link
     page = client.get(reverse("claim_link", args=[token]), follow=True).content.decode()
     assert "This link no longer works" in page
+
+
+def test_an_email_verification_link_is_not_a_set_up_link(client, record):
+    """Both links come from one signed-token helper (members.verification), each under its salt."""
+    token = verification.verify_token(record)
+    page = client.get(reverse("claim_link", args=[token]), follow=True).content.decode()
+    assert "This link no longer works" in page
+    assert claim.user_for_token(claim.make_token(record)) == record
+    with pytest.raises(verification.LinkInvalid):
+        verification.email_verify(user=record, token=claim.make_token(record))
 
 
 @pytest.mark.parametrize(
