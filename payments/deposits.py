@@ -93,8 +93,6 @@ def deposit_record(
         reference=reference,
         deposited_on=deposited_on,
         currency=currencies.pop(),
-        total=total,
-        checks=len(payments),
         recorded_by=actor,
     )
     deposit.payments.set(payments)

@@ -613,13 +613,13 @@ class Refund(models.Model):
 
 
 class Deposit(models.Model):
-    """A batch of checks taken to the bank on one deposit slip, entered by finance at once."""
+    """A batch of checks taken to the bank on one deposit slip, entered by finance at once
+    (payments.deposits: never empty). Its number of checks and total are read from its payments,
+    so they always agree with them."""
 
     reference = models.CharField("deposit slip reference", max_length=100)
     deposited_on = models.DateField("deposit date")
     currency = models.CharField(max_length=3)
-    total = models.DecimalField(max_digits=12, decimal_places=2)
-    checks = models.PositiveIntegerField("number of checks")
     payments = models.ManyToManyField(Payment, related_name="deposits", blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -628,11 +628,16 @@ class Deposit(models.Model):
 
     class Meta:
         ordering = ["-deposited_on", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(total__gt=0, checks__gt=0), name="deposit_not_empty"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"Deposit {self.reference} of {self.deposited_on}"
+
+    @property
+    def checks(self) -> int:
+        """The number of checks on the slip."""
+        return self.payments.count()
+
+    @property
+    def total(self) -> Decimal:
+        """The amount of the slip: its checks added up."""
+        return self.payments.aggregate(total=models.Sum("amount"))["total"] or Decimal("0.00")
