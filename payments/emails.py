@@ -9,9 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
 
-from core.site import site_url
 from members import emails as member_emails
 from members.models import Notification
 from recertification import rules
@@ -25,13 +23,10 @@ from .models import Invoice, Payment, Refund
 
 def receipt_email(payment: Payment) -> EmailMultiAlternatives:
     invoice = payment.invoice
-    context = {
+    context = member_emails.base_context(invoice.member) | {
         "payment": payment,
         "invoice": invoice,
-        "SITE_NAME": settings.SITE_NAME,
-        "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
-        "invoice_url": site_url() + reverse("payments:invoice", args=[invoice.number]),
-        "transactions_url": site_url() + reverse("payments:transactions"),
+        "invoice_url": member_emails.site_url("payments:invoice", invoice.number),
     }
     message = EmailMultiAlternatives(
         subject=f"Receipt for invoice {invoice.number}",
@@ -63,9 +58,9 @@ def _how_to_pay(invoice: Invoice) -> dict[str, Any]:
         "payable": payable,
         "paid_already": invoice.status == Invoice.Status.PAID and invoice.total > 0,
         "payable_later": payable and invoice.payable_from > invoice.issued_on,
-        "pay_url": site_url() + reverse("payments:pay", args=[number]) if card else "",
+        "pay_url": member_emails.site_url("payments:pay", number) if card else "",
         "check": None if card or not payable else check_instructions_for(invoice),
-        "invoice_url": site_url() + reverse("payments:invoice", args=[number]),
+        "invoice_url": member_emails.site_url("payments:invoice", number),
     }
 
 
@@ -107,7 +102,7 @@ def queue_report_submitted(*, report: Report, invoice: Invoice) -> None:
             "points_required": rules.format_decimal(report.points_required or 0),
             "point_name": program.point_names[1],
             "in_audit": report.status == Report.Status.AUDIT,
-            "uploads_url": site_url() + reverse("recertification:uploads"),
+            "uploads_url": member_emails.site_url("recertification:uploads"),
         },
     )
 
@@ -136,6 +131,6 @@ def queue_refund_receipt(refund, *, invoice: Invoice, report: Report | None) -> 
             "renewal_stands": approved,
             "payment_due_again": report is not None
             and refund.consequence == Refund.Consequence.PAYMENT_DUE,
-            "invoice_url": site_url() + reverse("payments:invoice", args=[invoice.number]),
+            "invoice_url": member_emails.site_url("payments:invoice", invoice.number),
         },
     )
