@@ -75,7 +75,9 @@ def portal(request):
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
         # The portal's address for absolute links (the request's host in development).
         "SITE_URL": site.site_url(),
-        # Read only by the profile menu (member pages), so other pages run no query for it.
+        # One query, run only when a template reads it: the profile menu of member pages, and
+        # base.html's notice of unreadable records on every page a signed-in person sees (kept
+        # pages, core.page_cache, are served without rendering and run none).
         "menu_offers": SimpleLazyObject(lambda: _menu_offers(user)),
         # The "Confirm your email address" banner of member pages and Home.
         "email_unverified": SimpleLazyObject(lambda: _email_unverified(user)),
