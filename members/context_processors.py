@@ -1,6 +1,7 @@
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
 from core import site
@@ -9,6 +10,7 @@ from recertification.rules import get_program
 from .models import Credential
 
 logger = logging.getLogger(__name__)
+UNREADABLE_LOG_SECONDS = 60 * 60
 
 
 def _menu_offers(user) -> dict:
@@ -39,10 +41,13 @@ def _menu_offers(user) -> dict:
         if declaration is None or designation not in declaration.credentials:
             needs_attention.append(designation or code)
             unreadable.add(pk)
-            logger.error(
-                "credential %s of member %s cannot be read: program %r, designation %r",
-                pk, user.pk, code, designation,
-            )  # fmt: skip
+            # Logged once an hour per record, not on every page the member opens; staff find
+            # them all under Credentials › Needs attention.
+            if cache.add(f"unreadable-credential-logged:{pk}", True, UNREADABLE_LOG_SECONDS):
+                logger.error(
+                    "credential %s of member %s cannot be read: program %r, designation %r",
+                    pk, user.pk, code, designation,
+                )  # fmt: skip
             continue
         declarations[code] = declaration
     lapsed = any(

@@ -120,3 +120,14 @@ def test_a_record_damaged_after_its_report_and_certificate_never_answers_500(mem
     ]:
         assert client.get(url).status_code in (200, 404), url
     assert "needs attention from staff" in client.get("/profile/certificates/").content.decode()
+
+
+def test_the_bad_record_is_logged_once_not_on_every_page(client, member, caplog):
+    bad = CredentialFactory(holder=member, program="ihmm", designation="CHMM-X")
+    _damage(bad, program="retired", designation="OLD")
+    client.force_login(member)
+    with caplog.at_level(logging.ERROR):
+        for url in MEMBER_PAGES:
+            assert client.get(url).status_code == 200
+    logged = [r for r in caplog.records if "cannot be read" in r.getMessage()]
+    assert len(logged) == 1, [r.getMessage() for r in logged]
