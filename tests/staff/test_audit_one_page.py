@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
 from backoffice import audits as staff_audits
 from core.models import AuditLog
@@ -140,3 +142,18 @@ def test_documents_received_after_selection(reviewer):
     assert staff_audits.audit_documents_received(report) is False
     EntryFileFactory(entry=report.entries.first())
     assert staff_audits.audit_documents_received(report) is True
+
+
+def test_the_audit_page_reads_the_same_queries_whatever_the_entries(reviewer_client, reviewer):
+    """Each entry's documents come with the entries, not one query per entry."""
+    counts = []
+    for entries in (1, 6):
+        report = under_audit(reviewer, entries=entries)
+        for entry in report.entries.all():
+            EntryFileFactory(entry=entry)
+        with CaptureQueriesContext(connection) as queries:
+            page = reviewer_client.get(url(report))
+        assert page.status_code == 200
+        assert page.content.decode().count("/documents/") >= entries
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
