@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from recertification.models import Report
+# The report read again under select_for_update (its own row only), with its member: the same
+# lock the invoices take, so staff decisions and billing lock a report one way.
+from payments.invoices import lock_report as lock_report
 
 
 def required_reason(reason: str, what: str) -> str:
@@ -18,8 +20,3 @@ def required_reason(reason: str, what: str) -> str:
     if not reason:
         raise ValidationError({"reason": f"Give the reason for {what}; it is kept in the history."})
     return reason
-
-
-def lock_report(report: Report) -> Report:
-    """The report read again under select_for_update (its own row only), with its member."""
-    return Report.objects.select_for_update(of=("self",)).select_related("member").get(pk=report.pk)
