@@ -40,6 +40,7 @@ from ..corrections import ADDRESS_FIELDS, can_correct, contact_correct
 from ..erasure import personal_data_erase
 from ..models import MemberNote
 from ..notes import NOTE_MAX, member_note_add
+from ..review import QUEUE_STATUSES
 from .paper import paper_report_view
 
 # --- members --------------------------------------------------------------------------------------
@@ -369,13 +370,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
 # --- credentials ---------------------------------------------------------------------------------
 
 # A report in one of these keeps a credential open after its cycle ends, while staff decide.
-AWAITING_DECISION = (
-    Report.Status.SUBMITTED,
-    Report.Status.PAYMENT_DUE,
-    Report.Status.IN_REVIEW,
-    Report.Status.AUDIT,
-    Report.Status.RETURNED,
-)
+AWAITING_DECISION = (*QUEUE_STATUSES, Report.Status.RETURNED)
 
 
 def _length(start, end) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import (
@@ -31,8 +30,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.translation import gettext as _
 
 from core.admin_helpers import CSV_CHUNK, chunked, csv_response, export_listed, reason_field
 from members.models import Credential
@@ -336,16 +333,6 @@ class ReportQueueMixin:
 
     def get_changelist(self, request, **kwargs):
         return QueueChangeList
-
-    def action_checkbox(self, obj):
-        """Django's row checkbox, made with format_html: the same HTML as its CheckboxInput
-        widget, without a trip through the form template engine for each of the 50 rows."""
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            str(obj.pk),
-            format_html(_("Select this object for an action - {}"), str(obj)),
-        )
 
     def get_queryset(self, request):
         return (

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from django import template
@@ -189,9 +190,11 @@ def _plan(cl) -> list[Cell]:
             cells.append(_method_cell(method, show, f"field-{name}", wrap))
         elif field.auto_created:
             show = _value_display(empty_default, False, icons)
-            cells.append(_method_cell(_Attribute(name), show, f"field-{name}", wrap))
+            cells.append(_method_cell(attrgetter(name), show, f"field-{name}", wrap))
         elif isinstance(field.remote_field, models.ManyToOneRel):
-            cells.append(_related_cell(name, empty_default, f"field-{name} nowrap", wrap))
+            cells.append(
+                _field_cell(name, _related_display(empty_default), f"field-{name} nowrap", wrap)
+            )
         else:
             classes = f"field-{name}"
             if isinstance(field, models.DateField | models.TimeField):
@@ -199,16 +202,6 @@ def _plan(cl) -> list[Cell]:
             show = _field_display(field, empty_default, icons, linked)
             cells.append(_field_cell(name, show, classes, wrap))
     return cells
-
-
-class _Attribute:
-    """A model attribute read as Django's `lookup_field` reads a field."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __call__(self, report):
-        return getattr(report, self.name)
 
 
 class _Wrap:
@@ -251,14 +244,9 @@ def _method_cell(read, show, classes: str, wrap: _Wrap) -> Cell:
     return cell
 
 
-def _related_cell(name: str, empty: str, classes: str, wrap: _Wrap) -> Cell:
+def _related_display(empty: str) -> Callable[[Any], str]:
     """A foreign key: the related object's name."""
-
-    def cell(report, pk: str) -> str:
-        value = getattr(report, name)
-        return wrap(classes, pk, empty if value is None else _escape(value))
-
-    return cell
+    return lambda value: empty if value is None else _escape(value)
 
 
 def _field_cell(name: str, show, classes: str, wrap: _Wrap) -> Cell:
