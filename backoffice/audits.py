@@ -16,12 +16,7 @@ from django.utils import timezone
 
 from core.audit import log_action
 from recertification import rules
-from recertification.audits import (
-    email_audit_cleared,
-    email_audit_selected,
-    log_report,
-    report_state,
-)
+from recertification.audits import email_audit_cleared, log_report, record_selection, report_state
 from recertification.entry_details import entry_pairs
 from recertification.models import AuditDecision, Entry, EntryFile, Report
 from recertification.selectors import ScoredReport, score, scored_report
@@ -46,17 +41,9 @@ def report_select_for_audit(*, report: Report, actor, reason: str) -> Report:
         raise ValidationError(
             f"A report that is {report.get_status_display().lower()} cannot be selected for audit."
         )
-    before = report_state(report)
     # A fresh audit: earlier decisions stay in the history, not on the report.
     AuditDecision.objects.filter(report=report).delete()
-    report.selected_for_audit = True
-    report.audit_selected_at = timezone.now()
-    report.audit_outcome = ""
-    if paid:
-        report.status = S.AUDIT
-    report.save()
-    selected = log_report(report, "selected for audit", actor=actor, reason=reason, before=before)
-    email_audit_selected(report, selected)
+    record_selection(report, actor=actor, reason=reason, status=S.AUDIT if paid else None)
     return report
 
 

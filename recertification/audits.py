@@ -27,6 +27,8 @@ from .models import ProgramSettings, Report, ReportCredential
 
 S = Report.Status
 DEFAULT_AUDIT_RATE = Decimal("0.100")
+# The audit log's action when a report is selected for audit, by the draw or by staff.
+SELECTED_FOR_AUDIT = "selected for audit"
 REPORT_FIELDS = ["status", "selected_for_audit", "audit_outcome", "fee_waived", "decided_at"]
 
 # Notification kinds of the emails about a report (members.Notification.kind).
@@ -101,6 +103,23 @@ def audit_rate(program: str) -> Decimal:
     return DEFAULT_AUDIT_RATE if rate is None else rate
 
 
+def record_selection(report: Report, *, actor, reason: str, status: str | None = None) -> None:
+    """Mark the report (locked by the caller) selected for audit now, with a new ``status`` if
+    given; log it and email the member. The draw on submission and staff's selection both end
+    here."""
+    before = report_state(report)
+    report.selected_for_audit = True
+    report.audit_selected_at = timezone.now()
+    report.audit_outcome = ""
+    fields = ["selected_for_audit", "audit_selected_at", "audit_outcome", "updated_at"]
+    if status is not None:
+        report.status = status
+        fields.append("status")
+    report.save(update_fields=fields)
+    selected = log_report(report, SELECTED_FOR_AUDIT, actor=actor, reason=reason, before=before)
+    email_audit_selected(report, selected)
+
+
 def audit_select_on_submit(report: Report, *, draw=None) -> bool:
     """Select a share of submitted reports at random for audit (ProgramSettings.audit_rate).
 
@@ -113,21 +132,11 @@ def audit_select_on_submit(report: Report, *, draw=None) -> bool:
     value = Decimal(str(draw)) if draw is not None else Decimal(_random.randrange(1000)) / 1000
     if value >= rate:
         return False
-    before = report_state(report)
-    report.selected_for_audit = True
-    report.audit_selected_at = timezone.now()
-    report.audit_outcome = ""
-    report.save(
-        update_fields=["selected_for_audit", "audit_selected_at", "audit_outcome", "updated_at"]
-    )
-    selected = log_report(
+    record_selection(
         report,
-        "selected for audit",
         actor=None,
         reason=f"Random selection on submission ({rate * 100:.1f}% of {report.get_program_display()} reports)",
-        before=before,
     )
-    email_audit_selected(report, selected)
     return True
 
 
