@@ -290,22 +290,3 @@ def _entry_saved(request, member, program, form: EntryForm, reason: ReasonOnlyFo
             reason=reason.cleaned_data["reason"],
         ),
     )
-    try:
-        corrections.entry_add_for_member(
-            member=member,
-            program_code=program.code,
-            values=form.scoring_values(),
-            details=form.detail_values(),
-            credentials=form.chosen_credentials(),
-            files=form.cleaned_data.get("files") or [],
-            repeat_of=form.confirmed_repeat(),
-            actor=request.user,
-            reason=reason.cleaned_data["reason"],
-        )
-    except services.RepeatedEntry as repeat:
-        form.add_error(None, repeat.message)
-    except ValidationError as error:
-        form.add_error(None, error.messages)
-    else:
-        return True
-    return False
