@@ -381,23 +381,27 @@ def _length(start, end) -> str:
     return f"{years} year{'s' if years != 1 else ''}"
 
 
+# What makes a credential count: only an Administrator changes them by hand (with a reason, in the
+# audit log); everyone else goes through the services (approval, lapse, reinstatement).
+STANDING_FIELDS = (
+    "holder",
+    "program",
+    "designation",
+    "certified_since",
+    "cycle_start",
+    "cycle_end",
+    "renewed_on",
+    "status",
+)
+
+
 class CredentialAdminForm(forms.ModelForm):
     """A credential as its program declares it: a designation of the program, the program's cycle
     length, and a status that agrees with the dates. Each refusal is worded at its field."""
 
     class Meta:
         model = Credential
-        fields = [
-            "holder",
-            "program",
-            "designation",
-            "certified_since",
-            "cycle_start",
-            "cycle_end",
-            "renewed_on",
-            "status",
-            "first_dual_cycle",
-        ]
+        fields = [*STANDING_FIELDS, "first_dual_cycle"]
 
     def clean(self):
         data = super().clean()
@@ -488,20 +492,6 @@ class CredentialAdminForm(forms.ModelForm):
                     f"{format_date(lapses_on)} unless a report of that cycle awaits a decision. "
                     "Enter the new cycle, or set the status Lapsed.",
                 )
-
-
-# What makes a credential count: only an Administrator changes them by hand (with a reason, in the
-# audit log); everyone else goes through the services (approval, lapse, reinstatement).
-STANDING_FIELDS = (
-    "holder",
-    "program",
-    "designation",
-    "certified_since",
-    "cycle_start",
-    "cycle_end",
-    "renewed_on",
-    "status",
-)
 
 
 @admin.register(Credential)
