@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 
 from members import emails
+from recertification import opening
 
 from .certificates import run_certificates
 from .extensions import run_extensions
@@ -22,6 +23,12 @@ from .lapse import run_lapse, run_terminate
 from .reminders import run_cycle_reminders, run_invoice_reminders
 
 logger = logging.getLogger(__name__)
+
+
+def run_reports(*, today: dt.date) -> int:
+    """Open the reports of open credentials written without one (a bulk write or raw SQL sends no
+    signal); returns how many members were given reports."""
+    return opening.reports_open_missing()
 
 
 def run_email_retry(*, today: dt.date) -> int:
@@ -33,6 +40,8 @@ JOBS: list[tuple[str, Callable[..., int]]] = [
     ("extensions", run_extensions),
     ("lapse", run_lapse),
     ("terminate", run_terminate),
+    # After lapse and termination (a credential lapsing today gets no report), before the reminders.
+    ("reports", run_reports),
     ("certificates", run_certificates),
     ("cycle_reminders", run_cycle_reminders),
     ("invoice_reminders", run_invoice_reminders),

@@ -17,8 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.formatting import format_date
 from members.models import Credential
-from recertification import selectors
-from recertification import services as recertification_services
+from recertification import opening, selectors
 
 from . import documents, paper_form
 from .certificates import (
@@ -119,7 +118,7 @@ def extension(request: HttpRequest) -> HttpResponse:
                 f"{format_date(extension_obj.new_deadline)}.",
             )
         return redirect("lifecycle:extension")
-    recertification_services.reports_ensure_open(member=request.user)
+    opening.reports_open_on_page_view(member=request.user)
     terms = [
         t
         for t in (

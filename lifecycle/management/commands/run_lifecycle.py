@@ -10,8 +10,8 @@ from ._lifecycle import LifecycleCommand
 
 class Command(LifecycleCommand):
     help = (
-        "Run every lifecycle job in order: extensions, lapses, terminations, certificates, "
-        "reminders, invoice reminders, email retries. Safe to run every hour."
+        "Run every lifecycle job in order: extensions, lapses, terminations, reports, "
+        "certificates, reminders, invoice reminders, email retries. Safe to run every hour."
     )
 
     def handle(self, *args, **options):
