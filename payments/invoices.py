@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.audit import log_action, snapshot
@@ -73,13 +73,26 @@ class Line:
 
 
 def _next_number() -> tuple[str, int, str]:
-    """Take the next number for the configured prefix under a row lock; numbers are never reused."""
+    """Take the next number for the configured prefix; numbers are never reused.
+
+    One statement: the UPDATE locks the counter's row until the transaction ends, so two
+    invoices issued at once get consecutive numbers. The first invoice of a prefix creates
+    its counter, then takes the number the same way.
+    """
     prefix = settings.INVOICE_NUMBER_PREFIX
-    InvoiceCounter.objects.get_or_create(prefix=prefix)
-    counter = InvoiceCounter.objects.select_for_update().get(prefix=prefix)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return prefix, counter.last_number, f"{prefix}{counter.last_number:05d}"
+    table = connection.ops.quote_name(InvoiceCounter._meta.db_table)
+    # The table's name is the model's own; the prefix is a parameter.
+    sql = f"UPDATE {table} SET last_number = last_number + 1 WHERE prefix = %s"  # noqa: S608
+    sql += " RETURNING last_number"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix])
+        row = cursor.fetchone()
+        if row is None:
+            InvoiceCounter.objects.get_or_create(prefix=prefix)
+            cursor.execute(sql, [prefix])
+            row = cursor.fetchone()
+    number = row[0]
+    return prefix, number, f"{prefix}{number:05d}"
 
 
 def _billing(member: User) -> dict[str, str]:

@@ -428,12 +428,17 @@ class SubmissionForm(forms.Form):
     def __init__(self, *args, reports, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
+        self.set_reports(reports)
+        self.fields["date_agreed"].initial = today
+
+    def set_reports(self, reports) -> None:
+        """The reports offered. A posted form is checked against every report still taking
+        changes (the service says what one still needs) and shown again with those ready."""
         self.fields["report"].choices = [("", "Choose…")] + [
             (r.pk, r.designations) for r in reports
         ]
         if len(reports) == 1:
             self.fields["report"].initial = reports[0].pk
-        self.fields["date_agreed"].initial = today
 
     def clean_date_agreed(self):
         value = self.cleaned_data["date_agreed"]

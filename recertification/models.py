@@ -222,7 +222,11 @@ class Report(models.Model):
 
     @property
     def designations(self) -> str:
-        """E.g. "IPMA-SCP" or "CPCS + CPMSM" (uses prefetched credentials when there are some)."""
+        """E.g. "IPMA-SCP" or "CPCS + CPMSM" (uses prefetched credentials when there are some,
+        or the text a list page read for its rows: `known_designations`)."""
+        known = self.__dict__.get("known_designations")
+        if known is not None:
+            return known
         return " + ".join(sorted(c.designation for c in self.credentials.all()))
 
 

@@ -98,9 +98,8 @@ def posted_entry_form(member, data, files, bound_key: str | None) -> EntryForm |
     """Only the entry form that was posted, bound, over the member's reports that take changes:
     a save builds no other form and scores nothing before its service does (under the reports'
     locks). None when no open report of the member has that form."""
-    credentials = selectors.member_credentials(member)
     by_program: dict[str, list[Report]] = {}
-    for report in selectors.editable_reports(member, credentials):
+    for report in selectors.editable_reports(member):
         by_program.setdefault(report.program, []).append(report)
     for code, reports in by_program.items():
         group = next((g for g in form_groups(rules.get_program(code)) if g.key == bound_key), None)

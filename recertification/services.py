@@ -22,7 +22,7 @@ from members.models import Credential
 from . import rules
 from .audits import audit_select_on_submit
 from .models import Entry, EntryFile, Report, ReportCredential
-from .selectors import ScoredReport, entry_name, scored_locked_reports, scored_report
+from .selectors import ScoredReport, entry_name, scored_locked_reports
 from .signals import report_submitted
 from .uploads import check_count, check_upload
 
@@ -100,10 +100,28 @@ def reports_ensure_open(*, member) -> None:
         groups[key].append(credential)
     try:
         with transaction.atomic():
-            for (program_code, start, end, *_), group in groups.items():
-                report = Report.objects.create(
-                    member=member, program=program_code, cycle_start=start, cycle_end=end
-                )
+            for (program_code, start, end, *own), group in groups.items():
+                # A credential added after its program's other one (staff adding CPCS, then
+                # CPMSM) joins the report of the same cycle while that report takes changes.
+                report = None
+                if not own:  # the program puts its credentials on one report
+                    report = (
+                        Report.objects.select_for_update()
+                        .filter(
+                            member=member,
+                            program=program_code,
+                            cycle_start=start,
+                            cycle_end=end,
+                            status__in=Report.EDITABLE,
+                        )
+                        .order_by("pk")
+                        .first()
+                    )
+                action = "credential added" if report is not None else "opened"
+                if report is None:
+                    report = Report.objects.create(
+                        member=member, program=program_code, cycle_start=start, cycle_end=end
+                    )
                 ReportCredential.objects.bulk_create(
                     [
                         ReportCredential(report=report, credential=c, cycle_start=c.cycle_start)
@@ -112,7 +130,7 @@ def reports_ensure_open(*, member) -> None:
                 )
                 log_action(
                     report,
-                    "opened",
+                    action,
                     member=member,
                     after={"credentials": [c.designation for c in group]},
                 )
@@ -622,7 +640,7 @@ def report_submit(*, report: Report, member, agreed_on: dt.date, actor=None) -> 
     report = Report.objects.select_for_update().get(pk=report.pk, member=member)
     if report.status not in Report.EDITABLE:
         return report  # a double click or a second tab: the first submission stands
-    scored = scored_report(report)
+    (scored,) = scored_locked_reports(member, [report])
     _check_open(report, scored)
     _check_window(scored.program, report, agreed_on)
     if not scored.met:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.page_cache import member_page
 
 from . import help as program_help
-from . import pages, rules, selectors, services
+from . import opening, pages, rules, selectors, services
 from .forms import SubmissionForm, entry_edit_form
 from .models import EntryFile
 from .transcript import render_transcript
@@ -105,8 +105,8 @@ def portal(request):
         return _save_entry(request)
     saved = _id_or_none(request.GET.get("saved"))
     context = pages.portal_context(request.user, saved=saved)
-    if context["reports_missing"]:  # the first visit of a cycle
-        services.reports_ensure_open(member=request.user)
+    if context["reports_missing"]:  # opened when the credential changed: this is a safety net
+        opening.reports_open_on_page_view(member=request.user)
         context = pages.portal_context(request.user, saved=saved)
     return render(request, "recertification/portal.html", context)
 
@@ -307,13 +307,24 @@ def file_delete(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def submit(request):
-    services.reports_ensure_open(member=request.user)
+    if request.method == "POST":
+        return _submit_posted(request)
+    opening.reports_open_on_page_view(member=request.user)
     context = pages.submit_context(request.user)
+    context["form"] = SubmissionForm(reports=context["submittable"], today=timezone.localdate())
+    return render(request, "recertification/submit.html", context)
+
+
+def _submit_posted(request):
+    """Submit the posted report: the form is checked against the reports still taking changes
+    (nothing scored here: the service scores the report once, under its lock, and says what is
+    missing); the whole page is built only when the report was not submitted."""
     today = timezone.localdate()
-    form = SubmissionForm(request.POST or None, reports=context["submittable"], today=today)
+    reports = selectors.editable_reports(request.user)
+    form = SubmissionForm(request.POST, reports=reports, today=today)
     status = 200
-    if request.method == "POST" and form.is_valid():
-        report = selectors.report_for_member(request.user, form.cleaned_data["report"])
+    if form.is_valid():
+        report = next(r for r in reports if r.pk == form.cleaned_data["report"])
         try:
             services.report_submit(
                 report=report, member=request.user, agreed_on=form.cleaned_data["date_agreed"]
@@ -332,6 +343,8 @@ def submit(request):
                 f"Your {report.designations} Recertification Report was submitted. Your invoice is under My Invoices.",
             )
             return redirect("payments:transactions")
+    context = pages.submit_context(request.user)
+    form.set_reports(context["submittable"])
     context["form"] = form
     return render(request, "recertification/submit.html", context, status=status)
 

@@ -32,7 +32,7 @@ from django.urls import path
 from django.utils import timezone
 
 from core.admin_helpers import CSV_CHUNK, chunked, csv_response, export_listed, reason_field
-from members.models import Credential
+from members.models import Credential, readable_credentials
 from recertification import rules
 from recertification.models import ProgramSettings, Report, ReportCredential
 
@@ -254,7 +254,17 @@ class QueueChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
-        self.result_list = self.result_list.only(*self.model_admin.ROW_FIELDS)
+        # The page's designations come as (report, designation) rows, not Credential instances.
+        page = list(self.result_list.prefetch_related(None).only(*self.model_admin.ROW_FIELDS))
+        named: dict[int, list[str]] = {report.pk: [] for report in page}
+        links = ReportCredential.objects.filter(
+            readable_credentials("credential__"), report_id__in=named
+        ).values_list("report_id", "credential__designation")
+        for report_id, designation in links:
+            named[report_id].append(designation)
+        for report in page:
+            report.known_designations = " + ".join(sorted(named[report.pk]))
+        self.result_list = page
 
 
 class ReportQueueMixin:

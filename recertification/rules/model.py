@@ -1055,6 +1055,12 @@ class Program:
     def _auto_kinds(self) -> dict[str, Kind]:
         return {k.auto_from: k for k in self.kinds if k.auto_from}
 
+    @cached_property
+    def auto_records(self) -> frozenset[str]:
+        """The staff records the program's automatic kinds come from ("membership", "committee"):
+        the only records scoring needs to read."""
+        return frozenset(code.split(":", 1)[0] for code in self._auto_kinds)
+
     def fees_due(
         self,
         renewal_year: int,

@@ -36,8 +36,8 @@ from django.utils import timezone
 
 from core import pages_version
 from members.models import Credential, MembershipRecord, User
-from payments.models import Invoice, InvoiceLine, Payment
-from recertification import rules
+from payments.models import Invoice, InvoiceCounter, InvoiceLine, Payment
+from recertification import fees, rules
 from recertification.models import Entry, EntryFile, Report, ReportCredential
 from recertification.services import entry_year_key
 
@@ -321,6 +321,7 @@ class Command(BaseCommand):
         with transaction.atomic(), pages_version.paused(connection):
             counts = self.generate(options["members"], options["entries"])
             self.renew_pages_versions()
+            self.settle_site()
         elapsed = time.perf_counter() - began
         summary = ", ".join(f"{n:,} {name}" for name, n in counts.items())
         self.say(f"Generated {summary} in {elapsed:.1f} s.")
@@ -339,6 +340,13 @@ class Command(BaseCommand):
             # columns for every queued report before sorting (3 s a page at 23,000 reports).
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
+
+    def settle_site(self) -> None:
+        """What a site in use has: each program's settings row and the invoice counter of the
+        configured prefix, so a measured submission never pays their one-time insert."""
+        for program in rules.programs():
+            fees.program_fees(program.code)
+        InvoiceCounter.objects.get_or_create(prefix=settings.INVOICE_NUMBER_PREFIX)
 
     def renew_pages_versions(self) -> None:
         quote = connection.ops.quote_name
