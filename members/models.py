@@ -149,7 +149,50 @@ class User(AbstractUser):
         return [line for line in [self.street, locality.strip(" ,"), self.country] if line]
 
 
-def readable_credentials(prefix: str = "") -> models.Q:
+PAIR_SEPARATOR = "\x1f"  # the ASCII unit separator: in no program code or designation
+
+
+def known_pairs() -> list[str]:
+    """Every (program, designation) the rules engine declares, as "program<US>designation"."""
+    return sorted(
+        f"{program.code}{PAIR_SEPARATOR}{designation}"
+        for program in programs()
+        for designation in program.credentials
+    )
+
+
+class ReadableCredential(models.Expression):
+    """True where a credential's (program, designation) is one the rules engine declares.
+
+    One condition, `program || <US> || designation IN (...)`, rather than an OR of one
+    condition per program: Django builds it in a fraction of the time, and member pages read
+    credentials through it in most of their queries."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, prefix: str = ""):
+        super().__init__()
+        self.prefix = prefix
+        self.program = models.F(f"{prefix}program")
+        self.designation = models.F(f"{prefix}designation")
+
+    def get_source_expressions(self):
+        return [self.program, self.designation]
+
+    def set_source_expressions(self, exprs):
+        self.program, self.designation = exprs
+
+    def as_sql(self, compiler, connection):
+        program_sql, program_params = compiler.compile(self.program)
+        designation_sql, designation_params = compiler.compile(self.designation)
+        pairs = known_pairs()
+        listed = ", ".join(["%s"] * len(pairs))
+        sql = f"({program_sql} || %s || {designation_sql}) IN ({listed})"
+        return sql, (*program_params, PAIR_SEPARATOR, *designation_params, *pairs)
+
+
+def readable_credentials(prefix: str = "") -> ReadableCredential:
     """Credentials whose program the portal knows and whose designation belongs to it; with
     `prefix` ("credential__"), the rows whose credential is readable.
 
@@ -158,15 +201,7 @@ def readable_credentials(prefix: str = "") -> models.Q:
     needs staff attention, and staff find it in the admin under "Needs attention". What refers
     to a credential (a certificate, a report) is read through it too.
     """
-    known = models.Q(pk__in=[])
-    for program in programs():
-        known |= models.Q(
-            **{
-                f"{prefix}program": program.code,
-                f"{prefix}designation__in": list(program.credentials),
-            }
-        )
-    return known
+    return ReadableCredential(prefix)
 
 
 class CredentialQuerySet(models.QuerySet):
