@@ -14,7 +14,13 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from core.formatting import format_date
-from members.models import CommitteeRecord, Credential, MembershipRecord, readable_credentials
+from members.models import (
+    CommitteeRecord,
+    Credential,
+    MembershipRecord,
+    ReadableCredential,
+    readable_credentials,
+)
 
 from . import rules
 from .dual import is_first_dual_cycle
@@ -301,13 +307,14 @@ def _current_cycle_reports(
     """The reports of the open credentials' current cycles, with their credentials (and their
     audit decisions when ``decisions``, their entries with files when ``entries``)."""
     if credentials is None:
-        credentials = list(
-            Credential.objects.filter(holder=member, status__in=Credential.OPEN_STATUSES).order_by(
-                "program", "designation"
-            )
+        # One query: the reports linked to an open, readable credential for its current cycle.
+        current = _reports_with_everything(member, entries=entries, decisions=decisions).filter(
+            ReadableCredential("report_credentials__credential__"),
+            report_credentials__credential__status__in=Credential.OPEN_STATUSES,
+            report_credentials__cycle_start=F("report_credentials__credential__cycle_start"),
         )
-    else:
-        credentials = [c for c in credentials if c.status in Credential.OPEN_STATUSES]
+        return list(current.distinct())
+    credentials = [c for c in credentials if c.status in Credential.OPEN_STATUSES]
     if not credentials:
         return []
     links = {(c.pk, c.cycle_start) for c in credentials}

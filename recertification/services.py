@@ -435,8 +435,19 @@ def _member_kind(program: rules.Program, code: str) -> rules.Kind:
 
 
 def _open_reports(member, credentials: list[Credential]) -> list[Report]:
-    """The current reports of the credentials, locked."""
-    reports = _locked_reports(member, _current_report_ids(credentials))
+    """The current reports of the credentials, locked: one query through their links (a report
+    shared by two chosen credentials comes back once)."""
+    rows = (
+        Report.objects.select_for_update(of=("self",))
+        .filter(
+            report_credentials__credential__in=credentials,
+            report_credentials__cycle_start=F("report_credentials__credential__cycle_start"),
+        )
+        .order_by("pk")
+    )
+    reports = list({report.pk: report for report in rows}.values())
+    if any(report.member_id != member.pk for report in reports):
+        raise ValidationError("That certification is not open for entries.")
     if not reports:
         raise ValidationError("Your portal has no open report for that certification.")
     return reports

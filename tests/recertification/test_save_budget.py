@@ -19,10 +19,11 @@ pytestmark = pytest.mark.django_db
 
 PORTAL = "/recertification/"
 
-# session, user; credentials, reports, their credentials (the posted form); savepoint; the
-# reports' ids, the lock; the locked reports' credentials, entries' scoring fields, membership
-# and committee records; the entry, its reports, the audit log row; release.
-SAVE_BUDGET = 16
+# session, user; the reports that take changes with their credentials (the posted form);
+# savepoint; the lock (the reports through their credentials' links, one query); the locked
+# reports' credentials, entries' scoring fields, membership and committee records; the entry,
+# its reports, the audit log row; release.
+SAVE_BUDGET = 14
 
 
 def save_queries(client, day: dt.date) -> tuple[int, list[str]]:

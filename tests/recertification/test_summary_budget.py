@@ -34,7 +34,7 @@ def rendered_each_time(settings):
     settings.MEMBER_PAGE_CACHE_SECONDS = 0
 
 
-SUMMARY_QUERIES = 11
+SUMMARY_QUERIES = 10
 
 
 def fill(report, count: int) -> None:
