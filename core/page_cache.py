@@ -74,8 +74,39 @@ def _configuration() -> str:
     return hashlib.blake2b("\x1f".join(values).encode(), digest_size=6).hexdigest()
 
 
+def configuration() -> str:
+    """The configuration member pages show, as a digest for cache keys."""
+    return _configuration()
+
+
 def _seconds() -> int:
     return int(getattr(settings, "MEMBER_PAGE_CACHE_SECONDS", 0) or 0)
+
+
+# --- kept fragments -------------------------------------------------------------------------------
+# Parts of a member page that depend on less than the member's records (the portal's entry forms:
+# the credentials they offer, not the entries), kept under a key of exactly what they show, so that
+# the first view after a save reuses them. Rendered with PLACEHOLDER_TEXT as the form token, which
+# the page replaces with its own.
+
+PLACEHOLDER_TEXT = PLACEHOLDER.decode()
+
+
+def _fragment_seconds() -> int:
+    return int(getattr(settings, "MEMBER_FRAGMENT_CACHE_SECONDS", 0) or 0)
+
+
+def kept_text(key: str) -> str | None:
+    """The fragment kept under `key`, or None (not kept, expired, or the cache is down)."""
+    if not _fragment_seconds():
+        return None
+    value = default_cache.get(key)
+    return value if isinstance(value, str) else None
+
+
+def keep_text(key: str, text: str) -> None:
+    if _fragment_seconds():
+        default_cache.set(key, text, _fragment_seconds())
 
 
 def page_key(request: HttpRequest, name: str, vary: str = "") -> str | None:

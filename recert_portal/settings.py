@@ -199,6 +199,9 @@ else:
 # A member's pages are kept whole in the cache while nothing they show changes (core/page_cache.py:
 # keyed on versions the database changes with every write); 0 turns it off.
 MEMBER_PAGE_CACHE_SECONDS = env_int("MEMBER_PAGE_CACHE_SECONDS", 15 * 60, minimum=0)
+# The portal's entry forms, kept under what they show (the credentials offered, the years, the
+# release): the page after a save reuses them; 0 turns it off.
+MEMBER_FRAGMENT_CACHE_SECONDS = env_int("MEMBER_FRAGMENT_CACHE_SECONDS", 15 * 60, minimum=0)
 
 # --- Accounts ---------------------------------------------------------------------------------
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, partial
 from html import escape as escape_html
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
+from core import page_cache
 from core.formatting import format_date
 from members.models import Credential
 
@@ -27,11 +31,18 @@ ENTRIES_SHOWN = 25
 
 @dataclass
 class ProgramSection:
-    """One program's part of the portal: its reports, and its categories with their entry forms."""
+    """One program's part of the portal: its reports, and its categories with their entry forms
+    (made when first read: a page served the kept forms never makes them)."""
 
     program: rules.Program
     reports: list[selectors.ScoredReport]
-    categories: list[tuple[rules.Category, list[EntryForm]]]
+    make_categories: Callable[[], list[tuple[rules.Category, list[EntryForm]]]]
+    # The key the forms are kept under (see entry_forms_html); None when one of them is bound.
+    forms_key: str | None = None
+
+    @cached_property
+    def categories(self) -> list[tuple[rules.Category, list[EntryForm]]]:
+        return self.make_categories()
 
     @property
     def open_reports(self) -> list[selectors.ScoredReport]:
@@ -73,25 +84,71 @@ def _sections(member, scored: list[selectors.ScoredReport], data=None, files=Non
             if accepting
             else range(0)
         )
-        grouped: dict[str, list[EntryForm]] = {}
-        # No open report takes entries (met, or submitted): the page shows no forms, so none is made.
-        for group in form_groups(program) if accepting else ():
-            is_bound = data is not None and group.key == bound_key and bool(accepting)
-            form = EntryForm(
-                data if is_bound else None,
-                files if is_bound else None,
-                group=group,
-                credentials=credentials,
-                reports=[list(s.credentials) for s in accepting],
-                years=years,
-            )
-            form.hidden_key = group.key
-            if is_bound:
-                bound = form
-            grouped.setdefault(group.category.code, []).append(form)
-        categories = [(c, grouped.get(c.code, [])) for c in program.categories]
-        sections.append(ProgramSection(program, reports, categories))
+        linked = [list(s.credentials) for s in accepting]
+        make = partial(_categories, program, credentials, linked, years)
+        if data is not None and accepting and any(g.key == bound_key for g in form_groups(program)):
+            categories, bound = make(data, files, bound_key)
+            sections.append(ProgramSection(program, reports, lambda c=categories: c))
+            continue
+        key = _forms_key(program, credentials, linked, years) if accepting else None
+        sections.append(ProgramSection(program, reports, lambda m=make: m()[0], key))
     return sections, bound
+
+
+def _categories(program, credentials, linked, years, data=None, files=None, bound_key=None):
+    """The program's categories with their entry forms (the posted one bound), and that one.
+    No open report takes entries (met, or submitted): the page shows no forms, so none is made."""
+    grouped: dict[str, list[EntryForm]] = {}
+    bound = None
+    for group in form_groups(program) if linked else ():
+        is_bound = data is not None and group.key == bound_key
+        form = EntryForm(
+            data if is_bound else None,
+            files if is_bound else None,
+            group=group,
+            credentials=credentials,
+            reports=linked,
+            years=years,
+        )
+        form.hidden_key = group.key
+        if is_bound:
+            bound = form
+        grouped.setdefault(group.category.code, []).append(form)
+    return [(c, grouped.get(c.code, [])) for c in program.categories], bound
+
+
+def _forms_key(program, credentials, linked, years) -> str:
+    """What a program's unbound entry forms show: the release (declarations and templates), the
+    credentials they offer and how they share reports, the years and the date. Not the entries:
+    a save leaves the member's forms as they were, so the page after it reuses them."""
+    offered = ",".join(f"{c.pk}={c.designation}" for c in credentials)
+    shared = ";".join(",".join(str(c.pk) for c in cs) for cs in linked)
+    text = "|".join(
+        [
+            program.code,
+            offered,
+            shared,
+            f"{years.start}-{years.stop}",
+            timezone.localdate().isoformat(),
+        ]
+    )
+    digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    return f"entry-forms:{page_cache.release()}:{page_cache.configuration()}:{digest}"
+
+
+def entry_forms_html(section: ProgramSection, token: str) -> SafeString:
+    """The section's category chooser and entry forms, kept under ``section.forms_key`` (made
+    once, not on every view), with this request's form token."""
+    key = section.forms_key
+    html = page_cache.kept_text(key) if key else None
+    if html is None:
+        html = render_to_string(
+            "recertification/_entry_forms.html",
+            {"section": section, "csrf_token": page_cache.PLACEHOLDER_TEXT},
+        )
+        if key:
+            page_cache.keep_text(key, html)
+    return mark_safe(html.replace(page_cache.PLACEHOLDER_TEXT, escape_html(token)))  # noqa: S308 (rendered by the template engine)
 
 
 def posted_entry_form(member, data, files, bound_key: str | None) -> EntryForm | None:

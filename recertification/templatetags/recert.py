@@ -1,6 +1,6 @@
 from django import template
 
-from recertification import rules
+from recertification import pages, rules
 from recertification.rules.formatting import count
 
 register = template.Library()
@@ -53,3 +53,10 @@ def program_names(programs) -> str:
     if len(names) <= 1:
         return names[0] if names else ""
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@register.simple_tag(takes_context=True)
+def entry_forms(context, section):
+    """`{% entry_forms section %}`: a program's category chooser and entry forms, kept under what
+    they show (pages.entry_forms_html), with this request's form token."""
+    return pages.entry_forms_html(section, str(context.get("csrf_token", "")))
