@@ -164,7 +164,7 @@ class _Data:
             credentials = selectors.member_credentials(member)
         self.credentials = credentials
         if scored is None:
-            scored = selectors.current_reports(member, self.credentials, entries=False)
+            scored = selectors.current_reports(member, entries=False)
         self.scored = scored
         report_ids = [s.report.pk for s in self.scored]
         self.invoices = invoices_of_reports(report_ids) if report_ids else []

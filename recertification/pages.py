@@ -282,7 +282,7 @@ def _counted_now(s: selectors.ScoredReport, line: selectors.ScoredLine) -> str:
 def portal_context(member, *, data=None, files=None, bound_key=None, saved=None) -> dict:
     """``saved``: the id of the entry just saved, for the "Just saved" panel."""
     credentials = selectors.member_credentials(member)
-    scored = selectors.current_reports(member, credentials, entries=False)
+    scored = selectors.current_reports(member, entries=False)
     sections, bound = _sections(member, scored, data, files, bound_key)
     lapsed = (Credential.Status.LAPSED, Credential.Status.TERMINATED)
     table = EntryTable(scored, saved=saved)

@@ -276,55 +276,35 @@ def member_credentials(member) -> list[Credential]:
     return list(Credential.objects.filter(holder=member).order_by("program", "designation"))
 
 
-def current_reports(
-    member, credentials: list[Credential] | None = None, *, entries: bool = True
-) -> list[ScoredReport]:
+def current_reports(member, *, entries: bool = True) -> list[ScoredReport]:
     """The report of each credential's current cycle, scored; lapsed and inactive credentials excluded.
 
-    ``credentials``: the member's credentials when the page has read them already.
     ``entries=False``: score from EntryRef rows instead of Entry instances with their files, for a
     page that shows totals and only a few entries (the portal); about half the cost per entry.
     """
-    reports = _current_cycle_reports(member, credentials, entries=entries)
+    reports = _current_cycle_reports(member, entries=entries)
     if entries:
         return _score_all(member, reports)
     return _score_all(member, reports, _entry_refs(reports) if reports else {})
 
 
-def editable_reports(member, credentials: list[Credential] | None = None) -> list[Report]:
+def editable_reports(member) -> list[Report]:
     """The current cycles' reports still taking changes, with their credentials; no entries read
-    and nothing scored (a save or a submission scores its reports under their locks).
-
-    Three short queries (credentials, reports, their credentials) cost less app CPU here than one
-    query joining them: Django compiles the joined query's conditions twice."""
-    reports = _current_cycle_reports(member, credentials, entries=False, decisions=False)
+    and nothing scored (a save or a submission scores its reports under their locks)."""
+    reports = _current_cycle_reports(member, entries=False, decisions=False)
     return [r for r in reports if r.is_editable]
 
 
-def _current_cycle_reports(
-    member, credentials: list[Credential] | None, *, entries: bool, decisions: bool = True
-) -> list[Report]:
-    """The reports of the open credentials' current cycles, with their credentials (and their
-    audit decisions when ``decisions``, their entries with files when ``entries``)."""
-    if credentials is None:
-        # One query: the reports linked to an open, readable credential for its current cycle.
-        current = _reports_with_everything(member, entries=entries, decisions=decisions).filter(
-            ReadableCredential("report_credentials__credential__"),
-            report_credentials__credential__status__in=Credential.OPEN_STATUSES,
-            report_credentials__cycle_start=F("report_credentials__credential__cycle_start"),
-        )
-        return list(current.distinct())
-    credentials = [c for c in credentials if c.status in Credential.OPEN_STATUSES]
-    if not credentials:
-        return []
-    links = {(c.pk, c.cycle_start) for c in credentials}
-    return [
-        r
-        for r in _reports_with_everything(member, entries=entries, decisions=decisions)
-        .filter(credentials__in=credentials)
-        .distinct()
-        if any((c.pk, r.cycle_start) in links for c in r.credentials.all())
-    ]
+def _current_cycle_reports(member, *, entries: bool, decisions: bool = True) -> list[Report]:
+    """The reports linked to one of the member's open, readable credentials for its current
+    cycle, in one query, with their credentials (and their audit decisions when ``decisions``,
+    their entries with files when ``entries``)."""
+    current = _reports_with_everything(member, entries=entries, decisions=decisions).filter(
+        ReadableCredential("report_credentials__credential__"),
+        report_credentials__credential__status__in=Credential.OPEN_STATUSES,
+        report_credentials__cycle_start=F("report_credentials__credential__cycle_start"),
+    )
+    return list(current.distinct())
 
 
 @dataclass(slots=True)
@@ -357,7 +337,7 @@ def _summary_entries(reports: list[Report]) -> dict[int, list[SummaryEntry]]:
 def summary_reports(member) -> list[ScoredReport]:
     """The current reports as current_reports reads them, each line's entry a SummaryEntry: what
     the Detailed Summary shows of every entry, without model instances. Totals count every entry."""
-    reports = _current_cycle_reports(member, None, entries=False)
+    reports = _current_cycle_reports(member, entries=False)
     return _score_all(member, reports, _summary_entries(reports) if reports else {})
 
 
