@@ -65,6 +65,40 @@ def accepted_years(cycle_start: dt.date, cycle_end: dt.date) -> range:
     return range(cycle_start.year, max(last, cycle_start.year - 1) + 1)
 
 
+@dataclass(frozen=True)
+class Offer:
+    """What a program's entry forms offer over its reports that take entries: the credentials
+    (by designation), each report's credentials (an entry counts toward whole reports) and the
+    years a yearly entry may name."""
+
+    credentials: list[Credential]
+    linked: list[list[Credential]]
+    years: range
+
+    @classmethod
+    def over(cls, reports: list[Report]) -> Offer:
+        linked = [list(r.credentials.all()) for r in reports]
+        credentials = sorted({c for cs in linked for c in cs}, key=lambda c: c.designation)
+        years = (
+            accepted_years(min(r.cycle_start for r in reports), max(r.cycle_end for r in reports))
+            if reports
+            else range(0)
+        )
+        return cls(credentials, linked, years)
+
+    def form(self, group: FormGroup, data=None, files=None) -> EntryForm:
+        form = EntryForm(
+            data,
+            files,
+            group=group,
+            credentials=self.credentials,
+            reports=self.linked,
+            years=self.years,
+        )
+        form.hidden_key = group.key
+        return form
+
+
 def _sections(member, scored: list[selectors.ScoredReport], data=None, files=None, bound_key=None):
     by_program: dict[str, list[selectors.ScoredReport]] = {}
     for s in scored:
@@ -72,66 +106,43 @@ def _sections(member, scored: list[selectors.ScoredReport], data=None, files=Non
     sections, bound = [], None
     for code, reports in by_program.items():
         program = rules.get_program(code)
-        accepting = [s for s in reports if s.report.is_editable and not s.met]
-        credentials = sorted(
-            {c for s in accepting for c in s.credentials}, key=lambda c: c.designation
-        )
-        years = (
-            accepted_years(
-                min(s.report.cycle_start for s in accepting),
-                max(s.report.cycle_end for s in accepting),
-            )
-            if accepting
-            else range(0)
-        )
-        linked = [list(s.credentials) for s in accepting]
-        make = partial(_categories, program, credentials, linked, years)
-        if data is not None and accepting and any(g.key == bound_key for g in form_groups(program)):
+        offer = Offer.over([s.report for s in reports if s.report.is_editable and not s.met])
+        make = partial(_categories, program, offer)
+        if (
+            data is not None
+            and offer.linked
+            and any(g.key == bound_key for g in form_groups(program))
+        ):
             categories, bound = make(data, files, bound_key)
             sections.append(ProgramSection(program, reports, lambda c=categories: c))
             continue
-        key = _forms_key(program, credentials, linked, years) if accepting else None
+        key = _forms_key(program, offer) if offer.linked else None
         sections.append(ProgramSection(program, reports, lambda m=make: m()[0], key))
     return sections, bound
 
 
-def _categories(program, credentials, linked, years, data=None, files=None, bound_key=None):
+def _categories(program, offer: Offer, data=None, files=None, bound_key=None):
     """The program's categories with their entry forms (the posted one bound), and that one.
     No open report takes entries (met, or submitted): the page shows no forms, so none is made."""
     grouped: dict[str, list[EntryForm]] = {}
     bound = None
-    for group in form_groups(program) if linked else ():
+    for group in form_groups(program) if offer.linked else ():
         is_bound = data is not None and group.key == bound_key
-        form = EntryForm(
-            data if is_bound else None,
-            files if is_bound else None,
-            group=group,
-            credentials=credentials,
-            reports=linked,
-            years=years,
-        )
-        form.hidden_key = group.key
+        form = offer.form(group, data if is_bound else None, files if is_bound else None)
         if is_bound:
             bound = form
         grouped.setdefault(group.category.code, []).append(form)
     return [(c, grouped.get(c.code, [])) for c in program.categories], bound
 
 
-def _forms_key(program, credentials, linked, years) -> str:
+def _forms_key(program, offer: Offer) -> str:
     """What a program's unbound entry forms show: the release (declarations and templates), the
     credentials they offer and how they share reports, the years and the date. Not the entries:
     a save leaves the member's forms as they were, so the page after it reuses them."""
-    offered = ",".join(f"{c.pk}={c.designation}" for c in credentials)
-    shared = ";".join(",".join(str(c.pk) for c in cs) for cs in linked)
-    text = "|".join(
-        [
-            program.code,
-            offered,
-            shared,
-            f"{years.start}-{years.stop}",
-            timezone.localdate().isoformat(),
-        ]
-    )
+    offered = ",".join(f"{c.pk}={c.designation}" for c in offer.credentials)
+    shared = ";".join(",".join(str(c.pk) for c in cs) for cs in offer.linked)
+    years = f"{offer.years.start}-{offer.years.stop}"
+    text = "|".join([program.code, offered, shared, years, timezone.localdate().isoformat()])
     digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
     return f"entry-forms:{page_cache.release()}:{page_cache.configuration()}:{digest}"
 
@@ -162,19 +173,7 @@ def posted_entry_form(member, data, files, bound_key: str | None) -> EntryForm |
         group = next((g for g in form_groups(rules.get_program(code)) if g.key == bound_key), None)
         if group is None:
             continue
-        linked = [list(r.credentials.all()) for r in reports]
-        form = EntryForm(
-            data,
-            files,
-            group=group,
-            credentials=sorted({c for cs in linked for c in cs}, key=lambda c: c.designation),
-            reports=linked,
-            years=accepted_years(
-                min(r.cycle_start for r in reports), max(r.cycle_end for r in reports)
-            ),
-        )
-        form.hidden_key = group.key
-        return form
+        return Offer.over(reports).form(group, data, files)
     return None
 
 
