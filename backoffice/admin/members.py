@@ -46,6 +46,20 @@ from .paper import paper_report_view
 # --- members --------------------------------------------------------------------------------------
 
 
+# What makes a credential count: only an Administrator changes them by hand (with a reason, in the
+# audit log); everyone else goes through the services (approval, lapse, reinstatement).
+STANDING_FIELDS = (
+    "holder",
+    "program",
+    "designation",
+    "certified_since",
+    "cycle_start",
+    "cycle_end",
+    "renewed_on",
+    "status",
+)
+
+
 class CredentialInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Shown for reference; a credential is changed on its own page, with a reason."""
 
@@ -55,15 +69,7 @@ class CredentialInline(ReadOnlyAdminMixin, admin.TabularInline):
     def get_queryset(self, request):
         return Credential.all_objects.select_related("holder")
 
-    fields = [
-        "program",
-        "designation",
-        "certified_since",
-        "cycle_start",
-        "cycle_end",
-        "renewed_on",
-        "status",
-    ]
+    fields = [name for name in STANDING_FIELDS if name != "holder"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -379,20 +385,6 @@ def _length(start, end) -> str:
         return f"{days} days"
     years = round(days / 365.25)
     return f"{years} year{'s' if years != 1 else ''}"
-
-
-# What makes a credential count: only an Administrator changes them by hand (with a reason, in the
-# audit log); everyone else goes through the services (approval, lapse, reinstatement).
-STANDING_FIELDS = (
-    "holder",
-    "program",
-    "designation",
-    "certified_since",
-    "cycle_start",
-    "cycle_end",
-    "renewed_on",
-    "status",
-)
 
 
 class CredentialAdminForm(forms.ModelForm):
