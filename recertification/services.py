@@ -77,7 +77,8 @@ def shared_report_message(designations: list[str], chosen: list[str]) -> str:
 
 
 def reports_ensure_open(*, member) -> None:
-    """Give every open credential a report for its current cycle (NAMSS dual certificants share one)."""
+    """Give every open credential a report for its current cycle; credentials whose program puts
+    them on one report (a dual certificant's) share it."""
     credentials = list(
         Credential.objects.filter(holder=member, status__in=Credential.OPEN_STATUSES)
     )
@@ -101,23 +102,10 @@ def reports_ensure_open(*, member) -> None:
     try:
         with transaction.atomic():
             for (program_code, start, end, *own), group in groups.items():
-                # A credential added after its program's other one (staff adding CPCS, then
-                # CPMSM) joins the report of the same cycle while that report takes changes.
-                report = None
-                if not own:  # the program puts its credentials on one report
-                    report = (
-                        Report.objects.select_for_update()
-                        .filter(
-                            member=member,
-                            program=program_code,
-                            cycle_start=start,
-                            cycle_end=end,
-                            status__in=Report.EDITABLE,
-                        )
-                        .order_by("pk")
-                        .first()
-                    )
-                action = "credential added" if report is not None else "opened"
+                # A credential added after another of its program for the same cycle (staff
+                # adding a dual certificant's second credential later) joins that report.
+                report = None if own else _report_taking_changes(member, program_code, start, end)
+                action = "opened" if report is None else "credential added"
                 if report is None:
                     report = Report.objects.create(
                         member=member, program=program_code, cycle_start=start, cycle_end=end
@@ -137,6 +125,22 @@ def reports_ensure_open(*, member) -> None:
     except IntegrityError:
         # Another request opened them at the same moment; theirs stand.
         logger.info("reports for member %s were opened concurrently", member.pk)
+
+
+def _report_taking_changes(member, program_code: str, start, end) -> Report | None:
+    """The member's report of this program and cycle still taking changes, locked, if any."""
+    return (
+        Report.objects.select_for_update()
+        .filter(
+            member=member,
+            program=program_code,
+            cycle_start=start,
+            cycle_end=end,
+            status__in=Report.EDITABLE,
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 def _locked_reports(member, report_ids: list[int]) -> list[Report]:
