@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "core",
     "members",
     "recertification",
+    "providers",
     "payments",
     "lifecycle",
     "backoffice",

@@ -256,6 +256,12 @@ def _entry_upload_path(instance: EntryFile, filename: str) -> str:
     return f"entries/{instance.entry.member_id}/{uuid.uuid4().hex}{suffix}"
 
 
+class EntrySource(models.TextChoices):
+    MEMBER = "", "Entered by the member"
+    PROVIDER = "provider", "Reported by a CE provider"
+    CARRIED = "carried", "Carried over"
+
+
 class Entry(models.Model):
     """One activity a member entered once; it counts toward each report it is linked to."""
 
@@ -272,6 +278,13 @@ class Entry(models.Model):
     group = models.CharField(max_length=150, blank=True)
     approved = models.BooleanField(default=False)
     details = models.JSONField(default=dict, blank=True)
+    # Where the entry came from when the member did not type it: a CE provider's report the member
+    # accepted, or credits carried over from the cycle before. Reviewers and auditors read it:
+    # such an entry needs no uploaded certificate.
+    source = models.CharField(max_length=10, choices=EntrySource.choices, blank=True, default="")
+    source_note = models.CharField(
+        max_length=200, blank=True, help_text='E.g. "Reported by …" or "Carried over from …".'
+    )
     # Set for kinds counted once per year and organization; the unique constraint refuses a second one.
     year_key = models.CharField(max_length=220, null=True, blank=True, editable=False)
     reports = models.ManyToManyField(Report, related_name="entries")
@@ -300,8 +313,16 @@ class Entry(models.Model):
             models.UniqueConstraint(
                 fields=["member", "year_key"], name="one_entry_per_year_and_organization"
             ),
+            models.CheckConstraint(
+                condition=Q(source="") | ~Q(source_note=""),
+                name="entry_source_has_note",
+                violation_error_message="An entry that was not typed by the member says where it "
+                "came from.",
+            ),
         ]
         indexes = [models.Index(fields=["member", "program"])]
+
+    Source = EntrySource
 
     def __str__(self) -> str:
         """The kind as members read it, and when ("Professional Development Program (6 or more
@@ -311,6 +332,11 @@ class Entry(models.Model):
         except (KeyError, ValueError):
             kind = self.kind
         return f"{kind} ({self.date or self.year})"
+
+    @property
+    def needs_no_certificate(self) -> bool:
+        """A provider's report or carried-over credits stand in for an uploaded certificate."""
+        return bool(self.source)
 
     @property
     def attached_files(self) -> list[EntryFile]:

@@ -304,10 +304,15 @@ def entry_create(
     actor=None,
     repeat_of: int | None = None,
     reason: str = "",
+    source: str = "",
+    source_note: str = "",
 ) -> Entry:
     """Save an activity once, counting toward the current report of each chosen credential.
 
     ``actor`` and ``reason``: staff entering it on the member's behalf (backoffice.corrections).
+
+    ``source`` and ``source_note``: an entry the member did not type (`Entry.Source`), e.g. a CE
+    provider's report the member accepted, and the words pages show for it.
 
     ``repeat_of``: the earlier entry of the same activity the member confirmed repeating; without
     it a repeat raises RepeatedEntry and nothing is saved.
@@ -329,6 +334,8 @@ def entry_create(
         category=kind.category,
         details=details,
         year_key=key,
+        source=source,
+        source_note=source_note,
         **values,
     )
     _save_new_entry(entry, member, kind, key, values)

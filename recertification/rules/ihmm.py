@@ -15,6 +15,7 @@ from .model import (
     Kind,
     PerUnit,
     Program,
+    Reported,
     Requirement,
     Rule,
     choice_field,
@@ -82,6 +83,7 @@ KINDS = (
             date_field("Date"),
             quantity_field("Contact hours", help_text=_CONTACT_HELP),
         ),
+        reported=Reported(title="title", provider="provider"),
         description="Each claimed activity must be at least 1 hour of contact time. Pre- and "
         "post-conference sessions and workshops are claimed here, outside the conference caps.",
     ),

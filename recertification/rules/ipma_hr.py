@@ -21,6 +21,7 @@ from .model import (
     PerBlock,
     PerUnit,
     Program,
+    Reported,
     Requirement,
     Rule,
     Uploads,
@@ -49,6 +50,10 @@ DAYS_MAXIMUM = 60
 CREDIT_HOURS_MAXIMUM = 21
 
 # --- forms (seed labels; each category's kind drop-down label is on the Category) -----------
+
+
+# A CE provider reporting a professional development program fills its Title and Sponsor.
+_REPORTED = Reported(title="title", provider="sponsor")
 
 
 def _pd_fields(quantity_label: str) -> tuple[FieldSpec, ...]:
@@ -246,6 +251,7 @@ KINDS = (
         rules=(Rule(score=PerUnit(3), quantity=whole(maximum=DAYS_MAXIMUM)),),
         fields=_pd_fields("Number of Professional Development Days"),
         description="Programs that are 6 hours or more per day.",
+        reported=_REPORTED,
     ),
     Kind(
         code="ipma.pd.partial_day",
@@ -258,6 +264,7 @@ KINDS = (
         rules=(Rule(score=PerUnit(1), quantity=whole(maximum=DAYS_MAXIMUM)),),
         fields=_pd_fields("Number of Professional Development Days"),
         description="Programs that are less than 6 hours per day.",
+        reported=_REPORTED,
     ),
     Kind(
         code="ipma.pd.college",
@@ -275,6 +282,7 @@ KINDS = (
             ),
         ),
         fields=_pd_fields("Credit hours"),
+        reported=_REPORTED,
         description="A course under 3 credit hours is recorded as a one-day program (3 points).",
     ),
     _yearly(

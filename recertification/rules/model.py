@@ -505,6 +505,18 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Reported:
+    """How a CE provider's report of a course fills a kind's entry: the form field that takes the
+    course's title and the one that takes the provider's name. Only a dated kind that declares it
+    can be reported by providers; its other fields are asked for once per course.
+    """
+
+    title: str
+    provider: str = ""
+
+
+
+@dataclass(frozen=True)
 class Kind:
     """A kind of activity a member can claim: its label, category, unit, rule versions and form.
 
@@ -532,6 +544,7 @@ class Kind:
     uploads: Uploads = NO_UPLOADS
     unique_per: tuple[str, ...] = ()
     point_names: tuple[str, str] = ("point", "points")
+    reported: Reported | None = None
 
     def __post_init__(self) -> None:
         where = f"Kind {self.code!r}"
@@ -551,6 +564,34 @@ class Kind:
             raise ValueError(f"{where}: period must be one of {PERIODS}, not {self.period!r}")
         self._check_rules(where)
         self._check_fields(where)
+        self._check_reported(where)
+
+    def _check_reported(self, where: str) -> None:
+        if self.reported is None:
+            return
+        if self.period != "dated" or not self.member_entry:
+            raise ValueError(f"{where}: only a dated kind members enter can be reported")
+        by_name = {f.name: f for f in self.fields}
+        for role in ("title", "provider"):
+            name = getattr(self.reported, role)
+            if not name and role == "provider":
+                continue
+            spec = by_name.get(name)
+            if spec is None or spec.type != "text" or spec.scoring and name != "organization":
+                raise ValueError(
+                    f"{where}: reported {role} names {name!r}, which is not a text field of its form"
+                )
+
+    @property
+    def course_fields(self) -> tuple[FieldSpec, ...]:
+        """The fields a provider fills once per course of a reported kind: the form's own
+        details, without the date, the quantity, the approval and the fields the course's title
+        and the provider's name fill."""
+        if self.reported is None:
+            return ()
+        filled = {"date", "year", "quantity", "approved", self.reported.title}
+        filled.add(self.reported.provider)
+        return tuple(f for f in self.fields if f.name not in filled)
 
     def _check_rules(self, where: str) -> None:
         if not self.rules:

@@ -17,6 +17,7 @@ from .model import (
     Minimum,
     PerUnit,
     Program,
+    Reported,
     Requirement,
     Rule,
     Uploads,
@@ -76,6 +77,7 @@ KINDS = (
                 help_text="For virtual activities, the city and state you accessed it from.",
             ),
         ),
+        reported=Reported(title="title", provider="provider"),
         uploads=Uploads(
             1,
             "CE certificate",

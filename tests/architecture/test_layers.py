@@ -24,6 +24,7 @@ LAYERS = [
     "core",
     "members",
     "recertification",
+    "providers",
     "payments",
     "lifecycle",
     "backoffice",
