@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -163,6 +164,62 @@ def queue(
     if not held:
         transaction.on_commit(partial(deliver, notification_id=notification.pk))
     return notification
+
+
+@dataclass(frozen=True)
+class Message:
+    """One email of a batch (`queue_many`): its unique key, the member and the template context."""
+
+    key: str
+    member: User
+    context: dict[str, Any]
+
+
+def queue_many(*, kind: str, messages: list[Message]) -> list[Notification]:
+    """`queue` for many members at once, rendered from templates/emails/<kind>*: the keys already
+    recorded are read in one query and the new rows written in one INSERT, so a batch costs the
+    same few queries whatever its size. Each is sent after commit, or held as `queue` would."""
+    if kind not in Notification.Kind.values:
+        raise ValueError(f"{kind!r} is not a Notification.Kind")
+    keys = [m.key[:200] for m in messages]
+    recorded = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
+    rows = []
+    for key, message in zip(keys, messages, strict=True):
+        if key in recorded:
+            continue
+        recorded.add(key)
+        member = message.member
+        subject, text, html = render(kind, base_context(member) | message.context)
+        held = kind not in ACCOUNT_KINDS and member.email_verified_at is None
+        rows.append(
+            Notification(
+                key=key,
+                kind=kind,
+                member=member,
+                to_email=member.email,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                status=Notification.Status.HELD if held else Notification.Status.PENDING,
+            )
+        )
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        # A concurrent run recorded some of them first: record the rest one by one.
+        rows = [
+            n
+            for m in messages
+            if (n := queue(key=m.key, kind=kind, member=m.member, context=m.context))
+        ]
+        return rows
+    for row in rows:
+        if row.status == Notification.Status.PENDING:
+            transaction.on_commit(partial(deliver, notification_id=row.pk))
+    return rows
 
 
 def release_held(member: User) -> int:

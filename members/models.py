@@ -396,6 +396,8 @@ class Notification(models.Model):
         # Submission (report and its invoice in one) and invoices issued later (payments).
         REPORT_SUBMITTED = "report_submitted", "Recertification report received"
         INVOICE_ISSUED = "invoice_issued", "Invoice issued"
+        # A CE provider reported credits for the member (providers.reporting).
+        CREDITS_REPORTED = "credits_reported", "CE credits reported by a provider"
         # The account's address (members.verification): never held.
         EMAIL_VERIFY = "email_verify", "Confirm your email address"
         EMAIL_CHANGE_CONFIRM = "email_change_confirm", "Confirm a new email address"

@@ -12,6 +12,7 @@ from django.urls import include, path
 from django.views.decorators.cache import never_cache
 
 from lifecycle import home as lifecycle_home
+from providers import api as providers_api
 
 from . import metrics
 
@@ -85,6 +86,9 @@ urlpatterns = [
     path("profile/", include("members.urls")),
     path("profile/", include("lifecycle.urls")),
     path("recertification/", include("recertification.urls")),
+    path("recertification/reported/", include("providers.member_urls")),
+    path("provider/", include("providers.urls")),
+    path("api/v1/", providers_api.api.urls),
     path("rules/", include("recertification.public_urls")),
     path("verify/", include("lifecycle.public_urls")),
     path("", include("payments.urls")),
