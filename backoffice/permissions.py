@@ -35,6 +35,9 @@ STAFF_GROUPS: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("recertification", "programsettings"): ("view",),
         ("payments", "invoice"): ("view",),
         ("recertification", "pointsadjustment"): ("view", "correct_for_member"),
+        ("providers", "provider"): ("view",),
+        ("providers", "course"): ("view",),
+        ("providers", "completion"): ("view", "match_completion"),
     },
     "Finance": {
         ("members", "user"): ("view",),
@@ -80,6 +83,7 @@ def ensure_staff_groups() -> dict[str, Group]:
                 "core",
                 "members",
                 "recertification",
+                "providers",
                 "payments",
                 "lifecycle",
                 "auth",

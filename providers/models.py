@@ -235,6 +235,7 @@ class Completion(models.Model):
 
     class Meta:
         ordering = ["-reported_at", "-id"]
+        permissions = [("match_completion", "Can match unmatched completions to members")]
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "completion_id"],
