@@ -12,6 +12,7 @@ from django.db import transaction
 from backoffice.permissions import ensure_staff_groups
 from core.formatting import format_date
 from demo.entries import load_demo_entries
+from demo.providers import PROVIDER_NAME, load_demo_provider
 from members.models import CommitteeRecord, Credential, MembershipRecord, User
 
 DEMO_PASSWORD = "demo-portal"
@@ -211,15 +212,19 @@ def _paper_certificant(year: int) -> None:
 
 class Command(BaseCommand):
     help = (
-        "Load demo members (one per program, one lapsed), a reviewer, a finance user and an admin."
+        "Load demo members (one per program, one lapsed), a reviewer, a finance user, an admin "
+        "and a CE provider with reported attendance."
     )
 
-    @transaction.atomic
     def handle(self, *args, **options):
         today = dt.date.today()
-        _load_members(today)
-        self._staff()
-        load_demo_entries(today=today)
+        with transaction.atomic():
+            _load_members(today)
+            self._staff()
+            load_demo_entries(today=today)
+            provider = _user("provider", "Pat", "Provider", organization=PROVIDER_NAME)
+            load_demo_provider(today=today, user=provider)
+        # After the commit, and so after the emails it sent (printed in development).
         self._print_logins()
         self._print_claim()
 
@@ -242,6 +247,7 @@ class Command(BaseCommand):
             ("reviewer", "staff: reviewer"),
             ("finance", "staff: finance"),
             ("admin", "staff: administrator (superuser)"),
+            ("provider", "CE provider (Midwest Professional Learning): provider area"),
         ]:
             self.stdout.write(f"  {username:<15} {role}")
 
