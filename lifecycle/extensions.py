@@ -94,12 +94,13 @@ class ExtensionTerms:
 
 
 def documented_credits(scored: ScoredReport) -> Decimal:
-    """Credits counted from entries that have a CE certificate uploaded."""
+    """Credits counted from entries that have a CE certificate uploaded, or that stand in for
+    one (reported by a CE provider, carried over: `Entry.needs_no_certificate`)."""
     total = Decimal(0)
     for line in scored.lines:
         if line.auto:
             continue
-        if line.entry.attached_files:
+        if line.entry.needs_no_certificate or line.entry.attached_files:
             total += line.counted
     return total
 

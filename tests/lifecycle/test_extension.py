@@ -74,6 +74,17 @@ def test_fewer_documented_credits_are_refused_with_the_numbers(at, namss, report
     assert not ExtensionRequest.objects.exists()
 
 
+def test_credits_a_provider_reported_count_as_documented(at, report):
+    entry = report.entries.get(quantity=6)  # no certificate uploaded
+    entry.source = entry.Source.PROVIDER
+    entry.source_note = "Reported by Midwest Professional Learning"
+    entry.save(update_fields=["source", "source_note"])
+    terms = at(
+        dt.date(2026, 11, 1), extensions.extension_terms, report=report, today=dt.date(2026, 11, 1)
+    )
+    assert terms.documented == Decimal(21)
+
+
 @pytest.mark.parametrize(
     ("day", "allowed"),
     [
