@@ -30,6 +30,7 @@ from recertification.audits import (
     log_report,
     report_state,
 )
+from recertification.carryover import carry_over_apply
 from recertification.models import Report, ReportCredential
 from recertification.services import report_mark_paid, reports_ensure_open
 
@@ -153,6 +154,7 @@ def _approve(report: Report, *, actor, reason: str) -> Report:
         certificate_issue(credential=credential, report=report, actor=actor)
     # The member can enter points for the new cycle at once: its report exists now.
     reports_ensure_open(member=report.member)
+    carry_over_apply(report=report, actor=actor)
     _email_approved(report, renewed, event=approved)
     return report
 

@@ -1,7 +1,13 @@
 """A member's credits reported by CE providers: /recertification/reported/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import member_views
 
 app_name = "reported"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", member_views.credits, name="credits"),
+    path("<int:pk>/accept/", member_views.accept, name="accept"),
+    path("<int:pk>/decline/", member_views.decline, name="decline"),
+]

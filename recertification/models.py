@@ -285,6 +285,15 @@ class Entry(models.Model):
     source_note = models.CharField(
         max_length=200, blank=True, help_text='E.g. "Reported by …" or "Carried over from …".'
     )
+    # The approved report whose excess points this entry carries (`carryover.py`): one per report.
+    carried_from = models.ForeignKey(
+        "Report",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="carried_entries",
+    )
     # Set for kinds counted once per year and organization; the unique constraint refuses a second one.
     year_key = models.CharField(max_length=220, null=True, blank=True, editable=False)
     reports = models.ManyToManyField(Report, related_name="entries")
@@ -312,6 +321,11 @@ class Entry(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["member", "year_key"], name="one_entry_per_year_and_organization"
+            ),
+            models.UniqueConstraint(
+                fields=["carried_from"],
+                condition=Q(carried_from__isnull=False),
+                name="one_carried_entry_per_report",
             ),
             models.CheckConstraint(
                 condition=Q(source="") | ~Q(source_note=""),

@@ -397,6 +397,11 @@ class SummaryRows:
             for value in (entry.details or {}).values():
                 if value and value != name:
                     add(f'<br><span class="small">{_text(value)}</span>')
+            if entry.source_note:
+                add(
+                    f' <span class="badge text-bg-info">{_text(entry.source_note)} · no '
+                    "certificate needed</span>"
+                )
             decision = self.decisions.get(entry.pk)
             if decision is not None:
                 reason = f" – {_text(decision.reason)}" if decision.reason else ""

@@ -70,6 +70,7 @@ class ScoredLine:
             "category": self.kind.short,
             "entered": "" if auto else f"{format_date(timezone.localtime(self.entry.created_at))}",
             "files": "" if auto else ", ".join(f.original_name for f in self.entry.attached_files),
+            "source_note": "" if auto else self.entry.source_note,
         }
 
 
@@ -313,10 +314,11 @@ class SummaryEntry(EntryRef):
     and its files as (id, original name) in upload order."""
 
     details: dict
+    source_note: str
     files: list[tuple[int, str]] = field(default_factory=list)
 
 
-SUMMARY_ENTRY_FIELDS = [*ENTRY_REF_FIELDS, "details"]
+SUMMARY_ENTRY_FIELDS = [*ENTRY_REF_FIELDS, "details", "source_note"]
 
 
 def _summary_entries(reports: list[Report]) -> dict[int, list[SummaryEntry]]:

@@ -7,6 +7,7 @@ while another table's trigger reads it; those triggers are removed first and ins
 
 from functools import partial
 
+import django.db.models.deletion
 from django.db import migrations, models
 
 from core.pages_version import install, operation, remove
@@ -51,6 +52,26 @@ class Migration(migrations.Migration):
                 blank=True,
                 help_text='E.g. "Reported by …" or "Carried over from …".',
                 max_length=200,
+            ),
+        ),
+        migrations.AddField(
+            model_name="entry",
+            name="carried_from",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="carried_entries",
+                to="recertification.report",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="entry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("carried_from__isnull", False)),
+                fields=("carried_from",),
+                name="one_carried_entry_per_report",
             ),
         ),
         migrations.AddConstraint(

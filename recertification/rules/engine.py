@@ -19,6 +19,7 @@ from .formatting import count, format_decimal, plural
 from .model import (
     ZERO,
     Activity,
+    CarryOver,
     Category,
     Fee,
     Kind,
@@ -677,3 +678,70 @@ def progress(program: str | Program, result: Result) -> list[Progress]:
         if not any(minimum.label.startswith(label) for label in category_minimum_labels):
             rows.append(Progress(minimum.label, minimum.counted, minimum=minimum.required))
     return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Carry-over: excess points an approved report takes into the member's next cycle
+# --------------------------------------------------------------------------------------------
+
+
+def carried_over(
+    program: str | Program, result: Result, *, excess: Decimal | int | None = None
+) -> Decimal:
+    """The points a scored report carries into the next cycle under its program's `CarryOver`
+    (0 when the program declares none): the least of the declared limit, the excess over the
+    requirement and the points counted on eligible lines (in the declared categories, earned in
+    the declared last months; points carried in are not carried again), cut to what one entry
+    of the carry-over kind accepts on the next cycle's first day (its step and maximum).
+
+    `excess` is the points over the requirement when the caller knows them better than `result`
+    (staff's adjustment of the total, the requirement the report was submitted under); None:
+    `result.total - result.required`. What is carried is never more than the excess.
+    """
+    program = get_program(program)
+    carry = program.carry_over
+    if carry is None:
+        return ZERO
+    if result.program != program.code:
+        raise ValueError(
+            f"The result scores a {result.program!r} report, not one of {program.code!r}"
+        )
+    if excess is not None and (isinstance(excess, bool) or not isinstance(excess, int | Decimal)):
+        raise ValueError(f"excess must be an int or Decimal (got {excess!r})")
+    with _localcontext(_CONTEXT):
+        over = result.total - result.required if excess is None else Decimal(excess)
+        earned_from = carry.earned_from(result.cycle_end)
+        eligible = sum(
+            (line.counted for line in result.lines if _carries(line, carry, earned_from)), ZERO
+        )
+        amount = min(carry.limit, max(over, ZERO), eligible)
+        return _fit_carried(program.kind(carry.kind), amount, next_cycle_start(result.cycle_end))
+
+
+def _carries(line: Line, carry: CarryOver, earned_from: dt.date | None) -> bool:
+    """True when what `line` counted may be carried: not itself carried in, in one of the
+    declared categories, earned on or after `earned_from` (a yearly line at its year's end)."""
+    if line.counted <= 0 or line.kind == carry.kind:
+        return False
+    if carry.categories and line.category not in carry.categories:
+        return False
+    if earned_from is None:
+        return True
+    activity = line.activity
+    earned_on = activity.date if activity.date is not None else dt.date(_year(activity), 12, 31)
+    return earned_on >= earned_from
+
+
+def _fit_carried(kind: Kind, amount: Decimal, on: dt.date) -> Decimal:
+    """`amount` cut to a quantity one entry of `kind` accepts on `on` (0 when none fits)."""
+    rule = kind.rule_on(on)
+    if rule is None or amount <= 0:
+        return ZERO
+    accepted = rule.quantity
+    if accepted.maximum is not None:
+        amount = min(amount, accepted.maximum)
+    if accepted.step is not None:
+        amount = (amount // accepted.step) * accepted.step
+    if amount <= 0 or (accepted.minimum is not None and amount < accepted.minimum):
+        return ZERO
+    return amount

@@ -515,7 +515,6 @@ class Reported:
     provider: str = ""
 
 
-
 @dataclass(frozen=True)
 class Kind:
     """A kind of activity a member can claim: its label, category, unit, rule versions and form.
@@ -855,6 +854,75 @@ class Deadline:
         return dt.date(renewal_year + self.years_after, self.month, self.day)
 
 
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` months earlier; a day the month lacks (31 June, 29 February in a
+    common year) moves to the first of the next month, as `_add_years` does."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    try:
+        return dt.date(year, month + 1, day.day)
+    except ValueError:
+        year, month = divmod(index + 1, 12)
+        return dt.date(year, month + 1, 1)
+
+
+@dataclass(frozen=True)
+class CarryOver:
+    """Excess points an approved report carries into the member's next cycle.
+
+    `limit` is the most points carried. `kind` is the code of the program's kind the carried
+    points become in the next cycle: a dated kind scored one point per unit (`PerUnit(1)`), that
+    members cannot enter (`member_entry=False`), so the entry's quantity is the points carried.
+    `earned_in_last_months` keeps only points earned in the last N months of the cycle (a yearly
+    activity counts as earned at its year's end); None: the whole cycle. `categories` keeps only
+    points counted in these categories; empty: every category. Checked against the program's
+    kinds and categories when the `Program` is built.
+    """
+
+    limit: Decimal | int | str
+    kind: str
+    earned_in_last_months: int | None = None
+    categories: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        limit = to_decimal(self.limit, "CarryOver limit")
+        if limit <= 0:
+            raise ValueError(
+                f"CarryOver limit must be more than 0 (got {self.limit!r}); "
+                "a program that carries nothing declares no CarryOver"
+            )
+        object.__setattr__(self, "limit", limit)
+        if not isinstance(self.kind, str) or not self.kind.strip():
+            raise ValueError(f"CarryOver kind must be a kind's code (got {self.kind!r})")
+        months = self.earned_in_last_months
+        if months is not None and (isinstance(months, bool) or not isinstance(months, int)):
+            raise ValueError(
+                f"CarryOver earned_in_last_months must be a whole number of months or None "
+                f"(got {months!r})"
+            )
+        if months is not None and months < 1:
+            raise ValueError(
+                f"CarryOver earned_in_last_months must be at least 1 (got {months}); "
+                "None means the whole cycle"
+            )
+        if isinstance(self.categories, str):
+            raise ValueError(
+                f"CarryOver categories must be a tuple of codes, e.g. ({self.categories!r},), "
+                "not a string"
+            )
+        categories = tuple(self.categories)
+        if len(set(categories)) != len(categories):
+            raise ValueError(f"CarryOver categories lists a category twice: {categories}")
+        object.__setattr__(self, "categories", categories)
+
+    def earned_from(self, cycle_end: dt.date) -> dt.date | None:
+        """The first day of the cycle ending `cycle_end` whose points may be carried, or None
+        when the whole cycle counts: `earned_in_last_months` before the day after it ends."""
+        if self.earned_in_last_months is None:
+            return None
+        return months_before(cycle_end + dt.timedelta(days=1), self.earned_in_last_months)
+
+
 @dataclass(frozen=True, eq=False)
 class Program:
     """A credentialing body's whole rulebook; one module declares one of these.
@@ -889,6 +957,7 @@ class Program:
     reminder_days: tuple[int, ...] = (180, 90, 30)
     grace_months: int | None = None
     extension_share: Decimal | None = None
+    carry_over: CarryOver | None = None
 
     def __post_init__(self) -> None:
         where = f"Program {self.code!r}"
@@ -935,6 +1004,53 @@ class Program:
                 unknown += [k for k in minimum.kinds if k not in kind_codes]
                 if unknown:
                     raise ValueError(f"{where}: a minimum names unknown codes {unknown}")
+        self._check_carry_over(where, category_codes)
+
+    def _check_carry_over(self, where: str, category_codes: list[str]) -> None:
+        """The carry-over's kind is one of the program's: dated, not entered by members, one
+        point per unit, no caps, taking any quantity up to the limit; its categories exist."""
+        carry = self.carry_over
+        if carry is None:
+            return
+        if not isinstance(carry, CarryOver):
+            raise ValueError(f"{where}: carry_over must be a CarryOver, not {type(carry).__name__}")
+        kind = next((k for k in self.kinds if k.code == carry.kind), None)
+        if kind is None:
+            known = [k.code for k in self.kinds]
+            raise ValueError(
+                f"{where}: carry_over names unknown kind {carry.kind!r}."
+                f"{suggest(carry.kind, known)}"
+            )
+        what = f"{where}: the carry-over kind {kind.code!r}"
+        if kind.period != "dated":
+            raise ValueError(
+                f"{what} must be dated: the carried points are dated on the next cycle's first day"
+            )
+        if kind.member_entry:
+            raise ValueError(
+                f"{what} must have member_entry=False: members do not enter carried points"
+            )
+        for rule in kind.rules:
+            if not isinstance(rule.score, PerUnit) or rule.score.points != 1:
+                raise ValueError(
+                    f"{what} must be scored PerUnit(1), one point per unit, so that its "
+                    "quantity is the points carried"
+                )
+            if rule.quantity.fixed is not None:
+                raise ValueError(f"{what} must take a varying quantity (the points carried)")
+            if rule.quantity.maximum is not None and rule.quantity.maximum < carry.limit:
+                raise ValueError(
+                    f"{what} accepts at most {format_decimal(rule.quantity.maximum)} on one "
+                    f"entry, less than the carry-over limit {format_decimal(carry.limit)}"
+                )
+            if rule.caps:
+                raise ValueError(f"{what} must have no caps: carried points count in full")
+        unknown = [c for c in carry.categories if c not in category_codes]
+        if unknown:
+            raise ValueError(
+                f"{where}: carry_over names unknown categories {unknown}."
+                f"{suggest(unknown[0], category_codes)}"
+            )
 
     def __repr__(self) -> str:
         return f"<Program {self.code}>"

@@ -34,6 +34,7 @@ from payments.models import (
     Refund,
     StripeCustomer,
 )
+from providers.models import Completion
 from recertification.fees import program_fees
 from recertification.models import (
     AuditDecision,
@@ -61,6 +62,7 @@ from tests.lifecycle.factories import (
 )
 from tests.payments.factories import InvoiceFactory
 from tests.payments.factories import ReportFactory as SubmittedReportFactory
+from tests.providers.factories import CompletionFactory, CourseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +141,11 @@ def report_credential(member):
 
 def entry(member):
     return lambda: _entry(member), {"quantity": 2}
+
+
+def completion(member):
+    course = CourseFactory(on="namss")
+    return lambda: CompletionFactory(course=course, member=member), {"quantity": Decimal("1")}
 
 
 def entry_report(member):
@@ -283,6 +290,7 @@ CASES = {
     "members_certificate": certificate,
     "members_extensionrequest": extension_request,
     "recertification_auditlog": audit_log,
+    "providers_completion": completion,
 }
 # Rows that name their member directly: moving one to another member changes both versions.
 DIRECT = {
@@ -296,6 +304,7 @@ DIRECT = {
     "payments_invoice": (Invoice, "member"),
     "members_extensionrequest": (ExtensionRequest, "member"),
     "recertification_auditlog": (AuditLog, "member"),
+    "providers_completion": (Completion, "member"),
 }
 SITE_TABLES = {
     "recertification_programsettings",
@@ -331,7 +340,7 @@ def test_every_table_has_a_case():
         Credential, MembershipRecord, CommitteeRecord, Notification, ClaimRequest, Report,
         ReportCredential, Entry, Entry.reports.through, EntryFile, AuditDecision, PointsAdjustment,
         Invoice, InvoiceLine, Payment, Refund, StripeCustomer, Certificate, ExtensionRequest,
-        AuditLog,
+        AuditLog, Completion,
     ]  # fmt: skip
     assert {m._meta.db_table for m in models} == set(CASES)
     site = [ProgramSettings, FinanceSettings, CheckAddress]

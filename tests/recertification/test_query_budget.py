@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pages_rendered_afr
 PAGES = {
     # 12, plus 4 for "Where you stand" (lifecycle_tags, reusing the page's credentials and scored
     # reports): invoices, extensions, approved reports, program fees.
-    "/recertification/": 16,
+    "/recertification/": 17,
     "/recertification/summary/": 11,
     "/recertification/uploads/": 11,
     "/recertification/submit/": 14,
