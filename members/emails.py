@@ -75,7 +75,8 @@ def _abandoned(now: dt.datetime) -> Q:
 
 def _claimable(now: dt.datetime) -> Q:
     """Rows a process may claim for sending at `now`: waiting, failed, or abandoned mid-send."""
-    return Q(status__in=[Notification.Status.PENDING, Notification.Status.FAILED]) | _abandoned(now)
+    waiting = [Notification.Status.PENDING, Notification.Status.FAILED, Notification.Status.QUEUED]
+    return Q(status__in=waiting) | _abandoned(now)
 
 
 def site_url(name: str, *args: Any) -> str:
@@ -178,10 +179,13 @@ class Message:
 def queue_many(*, kind: str, messages: list[Message]) -> list[Notification]:
     """`queue` for many members at once, rendered from templates/emails/<kind>*: the keys already
     recorded are read in one query and the new rows written in one INSERT, so a batch costs the
-    same few queries whatever its size. Each is sent after commit, or held as `queue` would."""
+    same few queries whatever its size. Held as `queue` would hold them; otherwise a batch of up to
+    settings.EMAILS_SENT_AFTER_COMMIT is sent after commit, and a larger one is recorded "queued"
+    for the next `retry_emails` run, so that a request never waits for hundreds of emails."""
     if kind not in Notification.Kind.values:
         raise ValueError(f"{kind!r} is not a Notification.Kind")
     keys = [m.key[:200] for m in messages]
+    later = len(messages) > getattr(settings, "EMAILS_SENT_AFTER_COMMIT", 25)
     recorded = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
     rows = []
     for key, message in zip(keys, messages, strict=True):
@@ -191,6 +195,7 @@ def queue_many(*, kind: str, messages: list[Message]) -> list[Notification]:
         member = message.member
         subject, text, html = render(kind, base_context(member) | message.context)
         held = kind not in ACCOUNT_KINDS and member.email_verified_at is None
+        waiting = Notification.Status.QUEUED if later else Notification.Status.PENDING
         rows.append(
             Notification(
                 key=key,
@@ -200,7 +205,7 @@ def queue_many(*, kind: str, messages: list[Message]) -> list[Notification]:
                 subject=subject,
                 body_text=text,
                 body_html=html,
-                status=Notification.Status.HELD if held else Notification.Status.PENDING,
+                status=Notification.Status.HELD if held else waiting,
             )
         )
     if not rows:
@@ -308,7 +313,7 @@ def retry_unsent() -> int:
     )
     ids = list(
         Notification.objects.filter(
-            Q(status=Notification.Status.FAILED)
+            Q(status__in=[Notification.Status.FAILED, Notification.Status.QUEUED])
             | Q(status=Notification.Status.PENDING, created_at__lt=now - STALE_PENDING)
             | _abandoned(now),
             attempts__lt=MAX_ATTEMPTS,

@@ -411,6 +411,9 @@ class Notification(models.Model):
         FAILED = "failed", "Failed"
         # Recorded for a member whose address is not verified yet; sent once it is.
         HELD = "held", "Held: waiting for a verified address"
+        # One of a large batch (members.emails.queue_many): sent by the next `retry_emails` run,
+        # not by the request that recorded it.
+        QUEUED = "queued", "Queued: sent by the next email run"
 
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=30, choices=Kind.choices)

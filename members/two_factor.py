@@ -78,7 +78,8 @@ class SecondStepMiddleware:
     """A member or staff session that owes its second step sees only the two-step pages and
     sign-out until it gives it."""
 
-    OPEN_PREFIXES = ("/static/", "/healthz", "/readyz")
+    # The providers' API authenticates by bearer token, never by the session: it answers in JSON.
+    OPEN_PREFIXES = ("/static/", "/healthz", "/readyz", "/api/")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -445,7 +445,7 @@ def _email_members(course: Course, completions: list[Completion]) -> None:
                     "program_name": program.name,
                     "unit_plural": kind.unit_plural,
                     "completions": items,
-                    "reported_url": emails.site_url("reported:list"),
+                    "reported_url": emails.site_url("reported:credits"),
                 },
             )
         )

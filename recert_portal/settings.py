@@ -308,7 +308,12 @@ STORAGES = {
 # Supporting files: at most this many per entry, each at most this size.
 UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 5, minimum=1)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 10, minimum=1) * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A batch of emails larger than this (a provider's report of many members) is recorded "queued"
+# and sent by the next `retry_emails` run, not inside the request (members.emails.queue_many).
+EMAILS_SENT_AFTER_COMMIT = env_int("EMAILS_SENT_AFTER_COMMIT", 25, minimum=0)
+# 8 MiB: the providers' API takes up to 10,000 completions in one JSON body (about 1.6 MB as
+# sent, 6.7 MB with every field at its longest).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Email ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from members import emails
 from members.models import Notification
 from providers.models import Completion
 from providers.reporting import (
@@ -214,3 +215,29 @@ def test_staff_match_an_unmatched_completion_by_hand():
     assert completion.status == Completion.Status.PENDING
     assert completion.member == member and completion.matched_by == staff
     assert Notification.objects.filter(member=member).count() == 1
+
+
+def test_a_large_batch_emails_through_the_next_email_run_not_the_request(settings, mailoutbox):
+    settings.EMAILS_SENT_AFTER_COMMIT = 2
+    course = CourseFactory(on="namss")
+    members = [namss_member() for _ in range(3)]
+    with_commit = [
+        Attendee(f"l-{i}", m.last_name, member_number=m.member_number)
+        for i, m in enumerate(members)
+    ]
+    report(course, *with_commit)
+    rows = Notification.objects.filter(kind=Notification.Kind.CREDITS_REPORTED)
+    assert set(rows.values_list("status", flat=True)) == {Notification.Status.QUEUED}
+    assert emails.retry_unsent() == 3
+    assert set(rows.values_list("status", flat=True)) == {Notification.Status.SENT}
+    assert emails.retry_unsent() == 0
+
+
+def test_a_small_batch_is_emailed_when_it_commits(django_capture_on_commit_callbacks, mailoutbox):
+    member = namss_member()
+    course = CourseFactory(on="namss")
+    with django_capture_on_commit_callbacks(execute=True):
+        report(course, Attendee("s-1", member.last_name, member_number=member.member_number))
+    assert [m.to for m in mailoutbox] == [[member.email]]
+    assert "Review your reported credits" in mailoutbox[0].alternatives[0][0]
+    assert "/recertification/reported/" in mailoutbox[0].body

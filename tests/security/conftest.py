@@ -31,6 +31,7 @@ from tests.factories import (
 from tests.lifecycle.factories import CertificateFactory
 from tests.payments.factories import InvoiceFactory, earlier_cycle
 from tests.payments.factories import ReportFactory as SubmittedReportFactory
+from tests.providers.factories import CompletionFactory, CourseFactory
 from tests.servers import free_port, s3_client, server_process
 from tests.staff_personas import administrator, finance, reviewer, staff_in  # noqa: F401
 from tests.stripe_peer import _stripe_off, localstripe, stripe_on  # noqa: F401
@@ -142,8 +143,11 @@ def world(member, second_member) -> dict:
         cycle_end=dt.date(2023, 12, 31),
         status="lapsed",
     )
+    # A course a provider reported the member attended, pending the member's review.
+    completion = CompletionFactory(course=CourseFactory(on="ipma-hr"), member=member)
     return {
         "credential": credential,
+        "completion": completion,
         "lapsed_credential": lapsed,
         "report": report,
         "entry": entry,

@@ -10,11 +10,12 @@ is verified by its signature instead (tests/payments/test_webhook.py, test_webho
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from .conftest import changed_tables, db_fingerprint
 from .test_ownership_matrix import CUSTOM_ADMIN, MEMBER_MATRIX, Owned, Public
@@ -22,10 +23,12 @@ from .urlwalk import all_routes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
-# Verified by the Stripe-Signature header (HMAC with STRIPE_WEBHOOK_SECRET), never by a cookie.
-CSRF_EXEMPT = {"payments:stripe_webhook"}
-
 ROUTES = {r.name: r for r in all_routes()}
+# Verified by the Stripe-Signature header (HMAC with STRIPE_WEBHOOK_SECRET), never by a cookie;
+# the providers' API authenticates by bearer token only, never the session cookie
+# (tests/providers/test_api.py: a signed-in session without a token gets 401).
+CSRF_EXEMPT = {"payments:stripe_webhook", *(n for n, r in ROUTES.items() if r.is_api)}
+ANY_OBJECT = ("1", "00000000-0000-4000-8000-000000000000")
 MEMBER_URLS = sorted(n for n, r in ROUTES.items() if not r.is_admin and n not in CSRF_EXEMPT)
 ADMIN_WITH_OBJECTS = sorted(
     n
@@ -34,12 +37,23 @@ ADMIN_WITH_OBJECTS = sorted(
 )
 
 
-def test_the_stripe_webhook_is_the_only_csrf_exempt_view():
+def test_the_stripe_webhook_and_the_api_are_the_only_csrf_exempt_views():
     exempt = {name for name, route in ROUTES.items() if route.csrf_exempt}
-    assert exempt == CSRF_EXEMPT
+    assert "payments:stripe_webhook" in exempt
+    assert exempt <= CSRF_EXEMPT, exempt - CSRF_EXEMPT
 
 
 def member_url(name: str, world: dict) -> str:
+    route = ROUTES[name]
+    if route.is_provider_area and route.arguments:
+        # CSRF is checked before the view: any object will do (its owner is tested in
+        # tests/providers/test_provider_area.py).
+        for values in itertools.product(ANY_OBJECT, repeat=len(route.arguments)):
+            try:
+                return reverse(name, kwargs=dict(zip(route.arguments, values, strict=True)))
+            except NoReverseMatch:
+                continue
+        raise AssertionError(f"no sample object for {name}")
     row = MEMBER_MATRIX.get(name)
     if row is None:
         assert not ROUTES[name].arguments, f"{name} names an object but has no matrix row"

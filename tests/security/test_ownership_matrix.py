@@ -37,6 +37,7 @@ from payments.models import (
     StripeCustomer,
     StripeEvent,
 )
+from providers.tokens import token_create
 from recertification.models import (
     AuditDecision,
     Entry,
@@ -97,6 +98,10 @@ MEMBER_MATRIX: dict[str, Owned | Public] = {
     # POST only: the owner's POST removes the file and goes back to Uploads.
     "recertification:file_delete": Owned("file", methods=("post",), owner_status=302),
     "recertification:report_csv": Owned("report"),
+    # A credit a provider reported for the member: accept and decline are POST only; the owner's
+    # empty POST gets the page back with what is missing.
+    "reported:accept": Owned("completion", methods=("post",)),
+    "reported:decline": Owned("completion", methods=("post",)),
     "recertification:report_transcript": Owned("report"),
     "payments:invoice": Owned("paid_invoice", number),
     "payments:invoice_pdf": Owned("paid_invoice", number),
@@ -275,6 +280,10 @@ MODEL_OBJECTS: dict[str, Callable[[dict], object]] = {
     "payments.stripecustomer": lambda w: StripeCustomer.objects.create(
         member=w["entry"].member, customer_id="cus_matrix"
     ),
+    "providers.provider": lambda w: w["completion"].provider,
+    "providers.course": lambda w: w["completion"].course,
+    "providers.completion": lambda w: w["completion"],
+    "providers.apitoken": lambda w: token_create(provider=w["completion"].provider, name="m")[0],
     "payments.checkaddress": lambda w: CheckAddress.objects.create(
         payee="Certification Board", mailing_address="PO Box 1\nAlexandria, VA 22314"
     ),
@@ -332,6 +341,14 @@ def _refund(w):
     )  # fmt: skip
 
 
+def _unmatched(w):
+    completion = w["completion"]
+    completion.member, completion.status = None, "unmatched"
+    completion.unmatched_reason = "The member number and last name do not match a member."
+    completion.save()
+    return completion
+
+
 # The permissions per group are in docs/staff.md ("Groups"); each row names the groups that
 # must be refused. "nobody" is staff with no group at all.
 CUSTOM_ADMIN: dict[str, AdminRow] = {
@@ -383,6 +400,10 @@ CUSTOM_ADMIN: dict[str, AdminRow] = {
     ),
     "admin:recertification_pointsadjustment_correct": AdminRow(
         lambda w: [w["entry"].pk], refused=("nobody", "Finance"), allowed=("Reviewer",)
+    ),
+    # Matching a provider's unmatched completion to a member (the reviewer's work).
+    "admin:providers_completion_match": AdminRow(
+        lambda w: [_unmatched(w).pk], refused=("nobody", "Finance"), allowed=("Reviewer",)
     ),
     "admin:auth_user_password_change": AdminRow(
         lambda w: [w["entry"].member.pk],

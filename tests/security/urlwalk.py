@@ -22,6 +22,16 @@ class Route:
         return self.route.startswith("admin/")
 
     @property
+    def is_api(self) -> bool:
+        """The providers' API: bearer tokens, never the session (tests/providers/test_api.py)."""
+        return self.route.startswith("api/")
+
+    @property
+    def is_provider_area(self) -> bool:
+        """The provider area: a provider's users only (tests/providers/test_provider_area.py)."""
+        return self.route.startswith("provider/")
+
+    @property
     def csrf_exempt(self) -> bool:
         return bool(getattr(self.callback, "csrf_exempt", False))
 
@@ -49,8 +59,14 @@ def all_routes() -> list[Route]:
 
 
 def member_routes_with_objects() -> Iterator[Route]:
-    """Routes outside the admin whose address names something (a converter argument)."""
-    return (r for r in all_routes() if r.arguments and not r.is_admin)
+    """Routes of the member's pages whose address names something (a converter argument): not
+    the admin, the providers' API or the provider area, whose ownership is tested against
+    providers (tests/providers/)."""
+    return (
+        r
+        for r in all_routes()
+        if r.arguments and not (r.is_admin or r.is_api or r.is_provider_area)
+    )
 
 
 def admin_routes_with_objects() -> Iterator[Route]:
