@@ -240,7 +240,7 @@ def _no_credential(program: rules.Program) -> str:
     return f"The member holds no {program.name} certification."
 
 
-class _Matcher:
+class Matcher:
     """Finds the members of a whole batch in three queries."""
 
     def __init__(self, program_code: str, attendees: list[Attendee]) -> None:
@@ -288,7 +288,7 @@ class _Matcher:
 # --- the service --------------------------------------------------------------------------------
 
 
-def _reported_values(course: Course, attendee: Attendee) -> dict:
+def reported_values(course: Course, attendee: Attendee) -> dict:
     return {
         "member_number": clean_text(attendee.member_number),
         "last_name": clean_text(attendee.last_name),
@@ -304,7 +304,7 @@ def _apply_match(completion: Completion, member: User | None, reason: str) -> No
     completion.unmatched_reason = "" if member else reason
 
 
-def _differs(completion: Completion, values: dict) -> bool:
+def differs(completion: Completion, values: dict) -> bool:
     return any(getattr(completion, name) != value for name, value in values.items())
 
 
@@ -334,7 +334,7 @@ def completions_report(
         earlier = existing.get(completion_id)
         if earlier is None:
             continue
-        values = _reported_values(course, attendees[index]) if not errors else None
+        values = reported_values(course, attendees[index]) if not errors else None
         if earlier.course_id != course.pk:
             errors.append(
                 RowError(
@@ -343,7 +343,7 @@ def completions_report(
                     f"The completion id {completion_id} was reported for another course.",
                 )
             )
-        elif earlier.status in ACTED_ON and values is not None and _differs(earlier, values):
+        elif earlier.status in ACTED_ON and values is not None and differs(earlier, values):
             errors.append(
                 RowError(
                     index,
@@ -356,14 +356,14 @@ def completions_report(
     if errors:
         raise ReportRefused(sorted(errors, key=lambda e: (e.index, e.field)))
 
-    matcher = _Matcher(course.program, attendees)
+    matcher = Matcher(course.program, attendees)
     result = ReportResult()
     new: list[Completion] = []
     changed: list[Completion] = []
     for completion_id, attendee in zip(ids, attendees, strict=True):
-        values = _reported_values(course, attendee)
+        values = reported_values(course, attendee)
         earlier = existing.get(completion_id)
-        if earlier is not None and (earlier.status in ACTED_ON or not _differs(earlier, values)):
+        if earlier is not None and (earlier.status in ACTED_ON or not differs(earlier, values)):
             result.outcomes.append(Outcome(earlier, "unchanged"))
             continue
         member, reason = matcher.match(attendee)
