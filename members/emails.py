@@ -91,10 +91,14 @@ def site_url(name: str, *args: Any) -> str:
         return base + "/"
 
 
-def base_context(member: User) -> dict[str, Any]:
+def base_context(member: User, shared: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What every email's template reads; `shared` (from `shared_context`) when one batch emails
+    many members, so the site's addresses are worked out once."""
+    return {"member": member, "name": member.display_name} | (shared or shared_context())
+
+
+def shared_context() -> dict[str, Any]:
     return {
-        "member": member,
-        "name": member.display_name,
         "SITE_NAME": settings.SITE_NAME,
         "SITE_URL": site.site_url(),
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
@@ -104,10 +108,14 @@ def base_context(member: User) -> dict[str, Any]:
     }
 
 
+def render_subject(kind: str, context: dict[str, Any]) -> str:
+    subject = render_to_string(f"emails/{kind}_subject.txt", context)
+    return " ".join(subject.split())[:300]
+
+
 def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """Subject, plain text and HTML of an email from templates/emails/<kind>*."""
-    subject = render_to_string(f"emails/{kind}_subject.txt", context)
-    subject = " ".join(subject.split())[:300]
+    subject = render_subject(kind, context)
     text = render_to_string(f"emails/{kind}.txt", context)
     html = render_to_string(f"emails/{kind}.html", context)
     return subject, text, html
@@ -186,6 +194,8 @@ def queue_many(*, kind: str, messages: list[Message]) -> list[Notification]:
         raise ValueError(f"{kind!r} is not a Notification.Kind")
     keys = [m.key[:200] for m in messages]
     later = len(messages) > getattr(settings, "EMAILS_SENT_AFTER_COMMIT", 25)
+    made_when_sent = kind in getattr(settings, "NOTIFICATION_CONTENT", {})
+    shared = shared_context()
     recorded = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
     rows = []
     for key, message in zip(keys, messages, strict=True):
@@ -193,7 +203,13 @@ def queue_many(*, kind: str, messages: list[Message]) -> list[Notification]:
             continue
         recorded.add(key)
         member = message.member
-        subject, text, html = render(kind, base_context(member) | message.context)
+        context = base_context(member, shared) | message.context
+        if made_when_sent:
+            # The body is made when it is sent (settings.NOTIFICATION_CONTENT): only the subject
+            # now, so a batch of thousands is not thousands of renderings in the request.
+            subject, text, html = render_subject(kind, context), "", ""
+        else:
+            subject, text, html = render(kind, context)
         held = kind not in ACCOUNT_KINDS and member.email_verified_at is None
         waiting = Notification.Status.QUEUED if later else Notification.Status.PENDING
         rows.append(

@@ -429,27 +429,44 @@ def _email_members(course: Course, completions: list[Completion]) -> None:
             by_member[completion.member_id].append(completion)
     if not by_member:
         return
-    program = course.program_rules
-    kind = course.kind_rules
     stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
-    messages = []
-    for member_id, items in by_member.items():
-        member = items[0].member
-        messages.append(
-            emails.Message(
-                key=f"credits_reported:{course.pk}:{member_id}:{stamp}",
-                member=member,
-                context={
-                    "provider": course.provider,
-                    "course": course,
-                    "program_name": program.name,
-                    "unit_plural": kind.unit_plural,
-                    "completions": items,
-                    "reported_url": emails.site_url("reported:credits"),
-                },
-            )
+    context = _email_context(course)
+    messages = [
+        emails.Message(
+            key=f"{EMAIL_KEY}:{course.pk}:{member_id}:{stamp}",
+            member=items[0].member,
+            context=context | {"completions": items},
         )
+        for member_id, items in by_member.items()
+    ]
     emails.queue_many(kind=Notification.Kind.CREDITS_REPORTED, messages=messages)
+
+
+EMAIL_KEY = "credits_reported"
+
+
+def _email_context(course: Course) -> dict:
+    return {
+        "provider": course.provider,
+        "course": course,
+        "program_name": course.program_rules.name,
+        "unit_plural": course.kind_rules.unit_plural,
+        "reported_url": emails.site_url("reported:credits"),
+    }
+
+
+def credits_email_content(notification: Notification) -> tuple[str, str, list]:
+    """The body of a "credits reported" email, made when it is sent (settings.
+    NOTIFICATION_CONTENT) from its key: the course and the member's completions of it."""
+    _, course_id, member_id, _ = notification.key.split(":", 3)
+    course = Course.objects.select_related("provider").get(pk=int(course_id))
+    completions = list(
+        course.completions.filter(member_id=int(member_id)).order_by("completed_on", "pk")
+    )
+    context = emails.base_context(notification.member) | _email_context(course)
+    context["completions"] = completions
+    _, text, html = emails.render(notification.kind, context)
+    return text, html, []
 
 
 @transaction.atomic

@@ -336,7 +336,11 @@ SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "certification@example.org")
 # Member emails are recorded (members.Notification) in the transaction of the change and sent
 # after commit. These kinds are made when sent (body and files) by the function named, from the
 # stored records (members does not import payments).
-NOTIFICATION_CONTENT = {"payment_receipt": "payments.settlement.receipt_content"}
+NOTIFICATION_CONTENT = {
+    "payment_receipt": "payments.settlement.receipt_content",
+    # A provider's report may email thousands of members: each body is made when it is sent.
+    "credits_reported": "providers.reporting.credits_email_content",
+}
 
 # --- Stripe -----------------------------------------------------------------------------------
 

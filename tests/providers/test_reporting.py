@@ -77,8 +77,10 @@ def test_member_number_and_last_name_match_and_the_member_is_emailed():
     assert completion.completed_on == course.ends_on
     assert completion.quantity == course.quantity
     notice = Notification.objects.get(member=member, kind=Notification.Kind.CREDITS_REPORTED)
-    assert course.title in notice.body_text
     assert course.provider.name in notice.subject
+    text, html, _ = emails.content(notice)  # made when it is sent
+    assert course.title in text and course.title in html
+    assert "2.5 contact hours" not in text and "2.5 credits" in text
 
 
 def test_email_is_the_fallback_with_the_last_name():
