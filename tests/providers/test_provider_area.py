@@ -441,7 +441,7 @@ def test_a_provider_user_signing_in_lands_in_the_provider_area(client):
     )
     assert answer.redirect_chain[-1][0] == reverse("providers:dashboard")
     page = answer.content.decode()
-    assert "Provider area</a>" in page and "/recertification/\"" not in page
+    assert "Provider area</a>" in page and '/recertification/"' not in page
     assert client.get("/").url == reverse("providers:dashboard")
     provider.is_active = False
     provider.save()
