@@ -399,7 +399,7 @@ class SummaryRows:
                     add(f'<br><span class="small">{_text(value)}</span>')
             if entry.source_note:
                 add(
-                    f' <span class="badge text-bg-info">{_text(entry.source_note)} · no '
+                    f' <span class="badge text-bg-info text-wrap text-start">{_text(entry.source_note)} · no '
                     "certificate needed</span>"
                 )
             decision = self.decisions.get(entry.pk)
