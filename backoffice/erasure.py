@@ -3,7 +3,7 @@
 Erased: the name, contact details, username and sign-in of the account, the free text of their
 entries (titles, descriptions, providers; not the fields their points are counted by) and every file they uploaded, the scans of their paper
 reports, the bodies and addresses of the emails sent to them, their two-step sign-in devices and
-claim requests; their certificates are revoked and no longer name them.
+claim requests, the name and email CE providers reported for them (a pending credit is declined); their certificates are revoked and no longer name them.
 
 Kept: the member number (issued invoices and payments refer to it), the invoices and payments as
 issued (the billing name and address on an issued invoice stay, as tax law requires), the points
@@ -28,6 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core.audit import log_action
 from lifecycle.models import Certificate
 from members.models import ClaimRequest, Notification, User
+from providers.models import Completion
 from recertification.models import Entry, EntryFile, Report
 
 ERASED = "Erased"
@@ -71,6 +72,14 @@ def personal_data_erase(*, member: User, actor, reason: str) -> User:
         revoked_at=timezone.now(), revoked_reason="Personal data erased at the holder's request"
     )
     Certificate.objects.filter(credential__holder=member).update(holder_name=ERASED)
+    # What CE providers reported of the person: the name and email they typed (the completion and
+    # the member number stay, so the provider's record and an accepted entry stay explained).
+    Completion.objects.filter(member=member).update(last_name=ERASED, email="")
+    Completion.objects.filter(member=member, status=Completion.Status.PENDING).update(
+        status=Completion.Status.DECLINED,
+        decline_reason="Personal data erased",
+        decided_at=timezone.now(),
+    )
     ClaimRequest.objects.filter(member=member).delete()
     TOTPDevice.objects.filter(user=member).delete()
     StaticDevice.objects.filter(user=member).delete()
@@ -92,7 +101,10 @@ def personal_data_erase(*, member: User, actor, reason: str) -> User:
         actor=actor,
         member=member,
         reason=reason,
-        after={"erased": erased_fields + ["entry texts and files", "email bodies"]},
+        after={
+            "erased": erased_fields
+            + ["entry texts and files", "email bodies", "names and emails providers reported"]
+        },
     )
     transaction.on_commit(partial(_delete_files, files))
     return member

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET
 from core.models import AuditLog
 from members.models import CommitteeRecord, Credential, MembershipRecord, Notification, User
 from payments.models import Invoice
+from providers.models import Completion
 from recertification import rules
 from recertification.models import Entry, EntryFile, Report
 
@@ -82,6 +83,7 @@ def member_data(member: User) -> dict[str, Any]:
         row = _row(entry, ["id", "program", "date", "year", "quantity", "organization", "group",
                            "approved", "details", "created_at"])  # fmt: skip
         row["kind"] = _kind_label(entry.program, entry.kind)
+        row["source"] = entry.source_note
         row["files"] = [f"files/entries/{f.pk}-{f.original_name}" for f in entry.files.all()]
         entries.append(row)
     reports = [
@@ -133,6 +135,14 @@ def member_data(member: User) -> dict[str, Any]:
             for r in CommitteeRecord.objects.filter(member=member)
         ],
     }
+    reported = [
+        _row(c, ["completion_id", "member_number", "last_name", "email", "completed_on",
+                 "quantity", "status", "decline_reason", "reported_at", "decided_at"])
+        | {"provider": c.provider.name, "course": c.course.title, "entry": c.entry_id}
+        for c in Completion.objects.filter(member=member)
+        .select_related("provider", "course")
+        .order_by("reported_at", "pk")
+    ]  # fmt: skip
     trail = [
         {
             "when": _plain(a.at),
@@ -152,6 +162,7 @@ def member_data(member: User) -> dict[str, Any]:
         "certificates": certificates,
         "emails_sent": emails,
         "records": records,
+        "reported_by_providers": reported,
         "history": trail,
     }
 

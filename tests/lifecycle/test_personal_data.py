@@ -18,6 +18,7 @@ from tests.factories import (
     UserFactory,
     report_for,
 )
+from tests.providers.factories import CompletionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +88,11 @@ def test_the_number_of_queries_does_not_grow_with_the_reports(member):
         Report.objects.create(member=member, program="ipma-hr", cycle_start=dt.date(year, 1, 1),
                               cycle_end=dt.date(year + 2, 12, 31))  # fmt: skip
     assert count() == one
+
+
+def test_what_providers_reported_is_in_the_download(member):
+    completion = CompletionFactory(member=member, email="pat@work.example")
+    (row,) = member_data(member)["reported_by_providers"]
+    assert row["provider"] == completion.provider.name
+    assert row["course"] == completion.course.title
+    assert row["email"] == "pat@work.example" and row["status"] == "pending"

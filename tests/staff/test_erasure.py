@@ -13,9 +13,11 @@ from lifecycle.certificates import certificate_issue
 from lifecycle.models import Certificate
 from members.models import Notification
 from payments.models import Invoice
+from providers.models import Completion
 from recertification.models import Entry, EntryFile
 from tests.factories import CredentialFactory, EntryFactory, EntryFileFactory, report_for
 from tests.payments.factories import InvoiceFactory
+from tests.providers.factories import CompletionFactory
 from tests.staff_personas import staff_in
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +67,21 @@ def test_emails_keep_no_address_or_body(member, records):
     personal_data_erase(member=member, actor=None, reason="request")
     notice = Notification.objects.get(key="k")
     assert notice.body_text == "" and "pat" not in notice.to_email
+
+
+def test_what_providers_reported_keeps_no_name_or_email(member, records):
+    pending = CompletionFactory(member=member, email="pat@work.example", last_name="Member")
+    accepted = CompletionFactory(
+        member=member, status=Completion.Status.ACCEPTED, email="pat@work.example"
+    )
+    other = CompletionFactory(last_name="Other")
+    personal_data_erase(member=member, actor=None, reason="request")
+    pending.refresh_from_db()
+    accepted.refresh_from_db()
+    assert (pending.last_name, pending.email) == ("Erased", "")
+    assert pending.status == Completion.Status.DECLINED and pending.decline_reason
+    assert (accepted.last_name, accepted.email, accepted.status) == ("Erased", "", "accepted")
+    assert Completion.objects.get(pk=other.pk).last_name == "Other"
 
 
 def test_a_reason_is_required_and_staff_are_not_erased_here(member):
