@@ -20,82 +20,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import json
 import os
 import platform
 import statistics
-import sys
 import time
 import tracemalloc
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-
-def configure(database_url: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    import django
-
-    django.setup()
+from provider_data import configure, members_and_provider, new_course  # noqa: E402
 
 
 def build(members: int):
     """N members holding a credential, a provider reporting to their program, a course, a token."""
-    from django.utils import timezone
-
-    from members.models import Credential, User
-    from providers.models import Course, Provider, ProviderProgram
     from providers.tokens import token_create
 
-    now = timezone.now()
-    users = User.objects.bulk_create(
-        [
-            User(
-                username=f"bench-{i:06d}",
-                email=f"bench-{i:06d}@example.org",
-                first_name="Bench",
-                last_name=f"Member{i}",
-                member_number=str(20_000_000 + i),  # drawn at random otherwise: may collide
-                email_verified_at=now,
-            )
-            for i in range(members)
-        ],
-        batch_size=1000,
-    )
-    Credential.objects.bulk_create(
-        [
-            Credential(
-                holder=user,
-                program="namss",
-                designation="CPCS",
-                certified_since=dt.date(2020, 12, 2),
-                cycle_start=dt.date(2023, 12, 2),
-                cycle_end=dt.date(2026, 12, 1),
-                status=Credential.Status.RENEW,
-            )
-            for user in users
-        ],
-        batch_size=1000,
-    )
-    provider = Provider.objects.create(
-        name="Bench Learning", contact_name="Bench", contact_email="bench@example.org"
-    )
-    ProviderProgram.objects.create(provider=provider, program="namss")
-    course = Course.objects.create(
-        provider=provider,
-        program="namss",
-        kind="namss.ce",
-        title="Bench course",
-        starts_on=dt.date(2025, 3, 4),
-        ends_on=dt.date(2025, 3, 4),
-        quantity="2.5",
-        details={"location": "Online"},
-    )
+    users, provider = members_and_provider(members)
+    course = new_course(provider)
     _, raw = token_create(provider=provider, name="Bench")
     return users, course, raw
 

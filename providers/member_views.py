@@ -20,17 +20,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from recertification import pages, services
 from recertification.models import Entry
+from recertification.views import NOT_SAVED
 
 from . import acceptance
 from .forms_member import AcceptForm, DeclineForm
 from .models import Completion, ProviderUser
 
 logger = logging.getLogger(__name__)
-
-NOT_SAVED = (
-    "We could not record this just now because of a problem on our side. Nothing was changed: "
-    "please try again in a few minutes."
-)
 
 
 def member_only(view):

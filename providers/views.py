@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from recertification import rules
+from recertification.views import NOT_SAVED
 
 from . import roster, tokens
 from .access import course_of, provider_area, token_of
@@ -45,10 +46,6 @@ from .reporting import ReportRefused, ReportResult, completions_report, course_p
 
 logger = logging.getLogger(__name__)
 
-NOT_SAVED = (
-    "We could not save this just now because of a problem on our side. Nothing was saved: "
-    "please try again in a few minutes."
-)
 COURSES_PER_PAGE = 50
 COMPLETIONS_PER_PAGE = 100
 PREVIEW_ROWS_PER_PAGE = 200

@@ -8,30 +8,15 @@ reason. Each page is checked with axe-core; the preview also on a phone.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from providers.models import Completion, Course
 from providers.reporting import NO_NUMBER_MATCH
 from tests.browser.support import PHONE, check_accessible, layout_problems, noon, sign_in
-from tests.factories import CredentialFactory, UserFactory
-from tests.providers.factories import ProviderFactory, provider_user
+from tests.providers.factories import ProviderFactory, namss_member, provider_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def namss_member(username: str, last_name: str):
-    member = UserFactory(username=username, last_name=last_name)
-    CredentialFactory(
-        holder=member,
-        program="namss",
-        designation="CPCS",
-        cycle_start=dt.date(2023, 12, 2),
-        cycle_end=dt.date(2026, 12, 1),
-    )
-    return member
 
 
 @pytest.fixture
@@ -47,8 +32,8 @@ def cast(db, clock, settings, tmp_path):
     provider = ProviderFactory(name="Credentialing Academy", programs=["namss"])
     provider_user(provider, username="pat.provider", first_name="Pat")
     return {
-        "okafor": namss_member("ada.okafor", "Okafor"),
-        "lee": namss_member("sam.lee", "Lee"),
+        "okafor": namss_member(username="ada.okafor", last_name="Okafor"),
+        "lee": namss_member(username="sam.lee", last_name="Lee"),
     }
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 
 from providers.models import Completion, Course, Provider, ProviderProgram, ProviderUser
-from tests.factories import UserFactory
+from tests.factories import CYCLES, DESIGNATIONS, CredentialFactory, UserFactory
 
 # A course per program whose kind a provider can report (`rules.Kind.reported`), with the kind's
 # other details filled in.
@@ -46,6 +46,26 @@ class ProviderFactory(factory.django.DjangoModelFactory):
             wanted = dict.fromkeys(wanted, False)
         for code, approved in wanted.items():
             ProviderProgram.objects.create(provider=self, program=code, approved=approved)
+
+
+def holder_of(program: str = "namss", **kwargs):
+    """A member holding the program's test credential (`tests.factories.CYCLES`): the person a
+    provider's report names."""
+    member = UserFactory(**kwargs)
+    start, end = CYCLES[program]
+    CredentialFactory(
+        holder=member,
+        program=program,
+        designation=DESIGNATIONS[program],
+        cycle_start=start,
+        cycle_end=end,
+    )
+    return member
+
+
+def namss_member(**kwargs):
+    """A CPCS in the NAMSS test cycle."""
+    return holder_of("namss", **kwargs)
 
 
 def provider_user(provider: Provider, **kwargs):

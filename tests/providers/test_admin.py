@@ -3,8 +3,6 @@ unmatched completion by hand, and who may do what."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
@@ -13,7 +11,12 @@ from providers import tokens
 from providers.admin import ProviderUserForm
 from providers.models import ApiToken, Completion
 from tests.factories import CredentialFactory, StaffFactory, UserFactory
-from tests.providers.factories import CompletionFactory, CourseFactory, ProviderFactory
+from tests.providers.factories import (
+    CompletionFactory,
+    CourseFactory,
+    ProviderFactory,
+    namss_member,
+)
 from tests.staff_personas import client_for, staff_in
 
 pytestmark = pytest.mark.django_db
@@ -28,18 +31,6 @@ def unmatched(course=None):
         status=Completion.Status.UNMATCHED,
         unmatched_reason="The member number and last name do not match a member.",
     )
-
-
-def namss_member():
-    member = UserFactory()
-    CredentialFactory(
-        holder=member,
-        program="namss",
-        designation="CPCS",
-        cycle_start=dt.date(2023, 12, 2),
-        cycle_end=dt.date(2026, 12, 1),
-    )
-    return member
 
 
 def test_a_reviewer_matches_an_unmatched_completion_to_a_member(client):

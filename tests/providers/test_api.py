@@ -16,7 +16,12 @@ from providers.models import Completion, Course
 from providers.reporting import MAX_ATTENDEES, NO_NUMBER_MATCH
 from providers.tokens import token_create, token_revoke
 from tests.factories import CredentialFactory, UserFactory
-from tests.providers.factories import CompletionFactory, CourseFactory, ProviderFactory
+from tests.providers.factories import (
+    CompletionFactory,
+    CourseFactory,
+    ProviderFactory,
+    namss_member,
+)
 from tests.providers.factories import provider_user as make_provider_user
 
 pytestmark = pytest.mark.django_db
@@ -35,18 +40,6 @@ def _many_failures_allowed(settings):
     """Tests send many requests without a valid token from one address; the limit on failures
     is tested on its own (test_failed_tokens_are_limited_per_address_then_every_request_waits)."""
     settings.PROVIDER_API_AUTH_FAILURES_PER_MINUTE = 1000
-
-
-def namss_member(**kwargs):
-    member = UserFactory(**kwargs)
-    CredentialFactory(
-        holder=member,
-        program="namss",
-        designation="CPCS",
-        cycle_start=dt.date(2023, 12, 2),
-        cycle_end=dt.date(2026, 12, 1),
-    )
-    return member
 
 
 class ApiClient:

@@ -17,11 +17,12 @@ from providers.models import ApiToken, Completion, Course
 from providers.reporting import NO_NUMBER_MATCH
 from providers.tokens import token_create, token_for
 from recertification import rules
-from tests.factories import PASSWORD, CredentialFactory, StaffFactory, UserFactory
+from tests.factories import PASSWORD, StaffFactory
 from tests.providers.factories import (
     CompletionFactory,
     CourseFactory,
     ProviderFactory,
+    namss_member,
     provider_user,
 )
 
@@ -59,18 +60,6 @@ def world(settings, tmp_path):
         "b_token": b_token,
         "b_upload": b_upload,
     }
-
-
-def namss_member(**kwargs):
-    member = UserFactory(**kwargs)
-    CredentialFactory(
-        holder=member,
-        program="namss",
-        designation="CPCS",
-        cycle_start=dt.date(2023, 12, 2),
-        cycle_end=dt.date(2026, 12, 1),
-    )
-    return member
 
 
 def every_url(course_pk: int, token_pk: int, upload: uuid.UUID) -> list[tuple[str, str]]:

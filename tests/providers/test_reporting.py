@@ -24,7 +24,7 @@ from providers.reporting import (
     number_key,
 )
 from tests.factories import CredentialFactory, StaffFactory, UserFactory
-from tests.providers.factories import CourseFactory
+from tests.providers.factories import CourseFactory, namss_member
 
 pytestmark = pytest.mark.django_db
 
@@ -36,18 +36,6 @@ def _today():
 
 
 API = Completion.Channel.API
-
-
-def namss_member(**kwargs):
-    member = UserFactory(**kwargs)
-    CredentialFactory(
-        holder=member,
-        program="namss",
-        designation="CPCS",
-        cycle_start=dt.date(2023, 12, 2),
-        cycle_end=dt.date(2026, 12, 1),
-    )
-    return member
 
 
 def report(course, *attendees, channel=API):

@@ -16,11 +16,11 @@ from providers import roster
 from providers.models import Completion
 from providers.reporting import MAX_ATTENDEES, NO_NUMBER_MATCH
 from providers.roster import RosterFileError, parse_roster
-from tests.factories import CredentialFactory, UserFactory
 from tests.providers.factories import (
     CompletionFactory,
     CourseFactory,
     ProviderFactory,
+    namss_member,
     provider_user,
 )
 
@@ -138,18 +138,6 @@ def area(settings, tmp_path, client, db):
     course = CourseFactory(provider=provider, on="namss", title="Alpha course")
     client.force_login(provider_user(provider))
     return {"provider": provider, "course": course, "client": client, "media": tmp_path}
-
-
-def namss_member(**kwargs):
-    member = UserFactory(**kwargs)
-    CredentialFactory(
-        holder=member,
-        program="namss",
-        designation="CPCS",
-        cycle_start=dt.date(2023, 12, 2),
-        cycle_end=dt.date(2026, 12, 1),
-    )
-    return member
 
 
 def upload(area, text: str, name: str = "roster.csv"):
