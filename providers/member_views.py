@@ -24,7 +24,8 @@ from recertification.views import NOT_SAVED
 
 from . import acceptance
 from .forms_member import AcceptForm, DeclineForm
-from .models import Completion, ProviderUser
+from .models import Completion
+from .signin import in_provider_area
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def member_only(view):
     @login_required
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if ProviderUser.objects.filter(user_id=request.user.pk).exists():
+        if in_provider_area(request):  # marked at sign-in: no query on each page
             raise Http404("No such page")
         return view(request, *args, **kwargs)
 

@@ -240,6 +240,16 @@ def _no_credential(program: rules.Program) -> str:
     return f"The member holds no {program.name} certification."
 
 
+def holders_of(program_code: str, member_ids: set[int]) -> set[int]:
+    """Those of `member_ids` holding a credential of the program that is not terminated: the
+    members a provider's report of the program may name."""
+    return set(
+        Credential.objects.filter(holder_id__in=member_ids, program=program_code)
+        .exclude(status=Credential.Status.TERMINATED)
+        .values_list("holder_id", flat=True)
+    )
+
+
 class Matcher:
     """Finds the members of a whole batch in three queries."""
 
@@ -258,13 +268,7 @@ class Matcher:
             )
             self.by_email = {user.address: user for user in found}
         candidates = {u.pk for u in [*self.by_number.values(), *self.by_email.values()]}
-        self.holders: set[int] = set()
-        if candidates:
-            self.holders = set(
-                Credential.objects.filter(holder_id__in=candidates, program=program_code)
-                .exclude(status=Credential.Status.TERMINATED)
-                .values_list("holder_id", flat=True)
-            )
+        self.holders = holders_of(program_code, candidates) if candidates else set()
         self.program = rules.get_program(program_code)
 
     def match(self, attendee: Attendee) -> tuple[User | None, str]:
@@ -296,6 +300,21 @@ def reported_values(course: Course, attendee: Attendee) -> dict:
         "completed_on": attendee.completed_on or course.ends_on,
         "quantity": Decimal(course.quantity if attendee.quantity is None else attendee.quantity),
     }
+
+
+def again(course: Course, earlier: Completion, values: dict) -> tuple[str, str]:
+    """What reporting `values` under the id of `earlier` does: ("unchanged" or "updated", "")
+    or ("", why it is refused: another course's id, or a change after the member acted)."""
+    if earlier.course_id != course.pk:
+        return "", f"The completion id {earlier.completion_id} was reported for another course."
+    if not differs(earlier, values):
+        return "unchanged", ""
+    if earlier.status in ACTED_ON:
+        return "", (
+            f"The completion {earlier.completion_id} was {earlier.get_status_display().lower()} "
+            "by the member and can no longer change; write to the credentialing body's staff."
+        )
+    return "updated", ""
 
 
 def _apply_match(completion: Completion, member: User | None, reason: str) -> None:
@@ -330,29 +349,14 @@ def completions_report(
             provider=provider, completion_id__in=ids
         )
     }
+    refused = {e.index for e in errors}
     for index, completion_id in enumerate(ids):
         earlier = existing.get(completion_id)
-        if earlier is None:
+        if earlier is None or index in refused:
             continue
-        values = reported_values(course, attendees[index]) if not errors else None
-        if earlier.course_id != course.pk:
-            errors.append(
-                RowError(
-                    index,
-                    "completion_id",
-                    f"The completion id {completion_id} was reported for another course.",
-                )
-            )
-        elif earlier.status in ACTED_ON and values is not None and differs(earlier, values):
-            errors.append(
-                RowError(
-                    index,
-                    "completion_id",
-                    f"The completion {completion_id} was {earlier.get_status_display().lower()} "
-                    "by the member and can no longer change; write to the credentialing body's "
-                    "staff.",
-                )
-            )
+        _, problem = again(course, earlier, reported_values(course, attendees[index]))
+        if problem:
+            errors.append(RowError(index, "completion_id", problem))
     if errors:
         raise ReportRefused(sorted(errors, key=lambda e: (e.index, e.field)))
 
@@ -363,7 +367,7 @@ def completions_report(
     for completion_id, attendee in zip(ids, attendees, strict=True):
         values = reported_values(course, attendee)
         earlier = existing.get(completion_id)
-        if earlier is not None and (earlier.status in ACTED_ON or not differs(earlier, values)):
+        if earlier is not None and again(course, earlier, values)[0] == "unchanged":
             result.outcomes.append(Outcome(earlier, "unchanged"))
             continue
         member, reason = matcher.match(attendee)
@@ -482,10 +486,7 @@ def completion_match(
     if completion.status != Completion.Status.UNMATCHED:
         raise ValidationError("Only an unmatched completion can be matched by hand.")
     course = completion.course
-    holds = Credential.objects.filter(holder=member, program=course.program).exclude(
-        status=Credential.Status.TERMINATED
-    )
-    if not holds.exists():
+    if not holders_of(course.program, {member.pk}):
         raise ValidationError(
             {"member": _no_credential(course.program_rules) + " Choose the member who does."}
         )

@@ -31,13 +31,12 @@ from django.utils import timezone
 
 from .models import Completion, Course, Provider
 from .reporting import (
-    ACTED_ON,
     MAX_ATTENDEES,
     Attendee,
     Matcher,
+    again,
     check_attendees,
     clean_text,
-    differs,
     reported_values,
 )
 
@@ -306,21 +305,12 @@ def preview(
         earlier = existing.get(completion_id)
         if earlier is None or row.errors:
             continue
-        values = reported_values(course, row.attendee)
-        if earlier.course_id != course.pk:
-            row.add_error(
-                "completion_id",
-                f"The completion id {completion_id} was reported for another course.",
-            )
-        elif not differs(earlier, values):
+        result, problem = again(course, earlier, reported_values(course, row.attendee))
+        if problem:
+            row.add_error("completion_id", problem)
+        elif result == "unchanged":
             row.outcome = "already reported: unchanged"
             row.matched = earlier.member_id is not None
-        elif earlier.status in ACTED_ON:
-            row.add_error(
-                "completion_id",
-                f"The completion {completion_id} was {earlier.get_status_display().lower()} by "
-                "the member and can no longer change; write to the credentialing body's staff.",
-            )
         else:
             row.outcome = "already reported: updated, "
     if match:
