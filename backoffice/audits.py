@@ -19,7 +19,7 @@ from recertification import rules
 from recertification.audits import email_audit_cleared, log_report, record_selection, report_state
 from recertification.entry_details import entry_pairs
 from recertification.models import AuditDecision, Entry, EntryFile, Report
-from recertification.selectors import ScoredReport, score, scored_report
+from recertification.selectors import ScoredReport, scored_report, without_rejected
 
 from .common import lock_report, required_reason
 from .invoices import report_is_paid
@@ -167,17 +167,7 @@ def rejected_notes(report: Report) -> list[str]:
 
 def audited_score(report: Report) -> ScoredReport:
     """The report scored on its accepted entries only (automatic lines always count)."""
-    scored = scored_report(report)
-    rejected = set(
-        AuditDecision.objects.filter(
-            report=report, decision=AuditDecision.Decision.REJECTED
-        ).values_list("entry_id", flat=True)
-    )
-    entries = [
-        line.entry for line in scored.lines if not line.auto and line.entry.pk not in rejected
-    ]
-    autos = [line.entry for line in scored.lines if line.auto]
-    return score(scored.report, entries, autos, scored.credentials)
+    return without_rejected(scored_report(report))
 
 
 @transaction.atomic

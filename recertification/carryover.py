@@ -19,8 +19,8 @@ from core.audit import log_action
 from core.formatting import format_date
 
 from . import rules
-from .models import AuditDecision, Entry, Report, ReportCredential
-from .selectors import ScoredReport, score, scored_locked_reports
+from .models import Entry, Report, ReportCredential
+from .selectors import ScoredReport, scored_locked_reports, without_rejected
 
 # Entry.quantity keeps two decimal places: what does not fit is not carried.
 CENTS = Decimal("0.01")
@@ -100,18 +100,7 @@ def _carry(report: Report, actor, program: rules.Program, carry: rules.CarryOver
 def _approved_score(report: Report) -> ScoredReport:
     """The report scored from its rows under its lock, the entries an audit rejected left out."""
     (scored,) = scored_locked_reports(report.member, [report])
-    rejected = set(
-        AuditDecision.objects.filter(
-            report=report, decision=AuditDecision.Decision.REJECTED
-        ).values_list("entry_id", flat=True)
-    )
-    if not rejected:
-        return scored
-    entries = [
-        line.entry for line in scored.lines if not line.auto and line.entry.pk not in rejected
-    ]
-    autos = [line.entry for line in scored.lines if line.auto]
-    return score(report, entries, autos, scored.credentials)
+    return without_rejected(scored)
 
 
 def _next_reports(report: Report) -> list[Report]:

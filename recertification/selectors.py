@@ -24,7 +24,7 @@ from members.models import (
 
 from . import rules
 from .dual import is_first_dual_cycle
-from .models import Entry, EntryFile, Report, ReportCredential
+from .models import AuditDecision, Entry, EntryFile, Report, ReportCredential
 
 
 @dataclass
@@ -468,3 +468,21 @@ def entry_report_choices(entry: Entry) -> list[Report]:
         )
         .order_by("cycle_start", "id")
     )
+
+
+def without_rejected(scored: ScoredReport) -> ScoredReport:
+    """The report scored again without the entries an audit rejected (automatic lines always
+    count): what staff clear an audit on, and what an approved report carries over from. No
+    second scoring, one query, when nothing was rejected."""
+    rejected = set(
+        AuditDecision.objects.filter(
+            report=scored.report, decision=AuditDecision.Decision.REJECTED
+        ).values_list("entry_id", flat=True)
+    )
+    if not rejected:
+        return scored
+    entries = [
+        line.entry for line in scored.lines if not line.auto and line.entry.pk not in rejected
+    ]
+    autos = [line.entry for line in scored.lines if line.auto]
+    return score(scored.report, entries, autos, scored.credentials)
