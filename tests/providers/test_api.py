@@ -10,6 +10,7 @@ import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
 
 from members.models import Credential, Notification, User
 from providers.models import Completion, Course
@@ -23,6 +24,7 @@ from tests.providers.factories import (
     namss_member,
 )
 from tests.providers.factories import provider_user as make_provider_user
+from tests.security.urlwalk import all_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -600,3 +602,10 @@ def test_the_openapi_schema_is_served_with_every_path_and_the_bearer_scheme():
     assert scheme == {"type": "http", "scheme": "bearer"}
     assert set(schema["paths"][f"{API}/courses/{{id}}"]) == {"get", "put", "patch"}
     assert Client().get(f"{API}/docs").status_code == 404
+
+
+def test_every_api_url_is_listed_in_every_url():
+    """An endpoint added to providers/api.py must join every_url (and so the ownership tests)."""
+    served = {r.route for r in all_routes() if r.is_api} - {"api/v1/openapi.json", "api/v1/"}
+    listed = {resolve("/api/v1" + path).route for _, path, _ in every_url(1, "c-1")}
+    assert served == listed
