@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from core.audit import log_action
+from core.audit import log_action, signed_in
 from recertification import rules
 from recertification.audits import email_audit_cleared, log_report, record_selection, report_state
 from recertification.entry_details import entry_pairs
@@ -68,7 +68,7 @@ def _decide(*, report: Report, entry: Entry, decision: str, reason: str, actor) 
         defaults={
             "decision": decision,
             "reason": reason,
-            "decided_by": actor if getattr(actor, "is_authenticated", False) else None,
+            "decided_by": signed_in(actor),
             "decided_at": timezone.now(),
         },
     )

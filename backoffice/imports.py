@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.audit import signed_in
 from core.models import AuditLog
 from members.models import CommitteeRecord, MembershipRecord, User
 
@@ -309,7 +310,7 @@ def apply(preview_result: Preview, *, actor, reason: str) -> int:
             AuditLog.objects.bulk_create(
                 [
                     AuditLog(
-                        actor=actor if getattr(actor, "is_authenticated", False) else None,
+                        actor=signed_in(actor),
                         member=record.member,
                         object_type=roster.model._meta.label_lower,
                         object_id=str(record.pk),

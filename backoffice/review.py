@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core.audit import log_action, snapshot
+from core.audit import log_action, signed_in, snapshot
 from core.formatting import format_date
 from core.models import AuditLog
 from lifecycle.certificates import certificate_issue
@@ -131,7 +131,7 @@ def _approve(report: Report, *, actor, reason: str) -> Report:
     )
     report.status = S.APPROVED
     report.decided_at = timezone.now()
-    report.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    report.decided_by = signed_in(actor)
     report.save(update_fields=["status", "decided_at", "decided_by", "updated_at"])
     renewed = [
         credential_renew(

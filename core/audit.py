@@ -27,6 +27,12 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
     return {name: _plain(getattr(instance, name)) for name in fields}
 
 
+def signed_in(actor):
+    """The actor as a user to record (who decided, who made it), or None for the portal itself, a
+    job, or an anonymous request."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def log_action(
     obj: models.Model,
     action: str,
@@ -38,7 +44,7 @@ def log_action(
     after: dict | None = None,
 ) -> AuditLog:
     return AuditLog.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=signed_in(actor),
         member=member,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),

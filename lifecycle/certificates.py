@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from core.audit import log_action
+from core.audit import log_action, signed_in
 from members import emails
 from members.models import Credential, Notification, readable_credentials
 from recertification import rules
@@ -158,7 +158,7 @@ def _certificate_create(
                     valid_through=end,
                     status_index=_status_index(),
                     issued_at=timezone.now(),
-                    issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    issued_by=signed_in(actor),
                     holder_name=holder_name(credential.holder),
                 )
             break

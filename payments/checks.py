@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import signed_in
 from core.formatting import format_date
 
 from .invoices import CENT, ZERO, PaymentError, lock_invoice, reissue_without
@@ -132,7 +133,7 @@ def _payment_record_check(
         check_number=number,
         check_date=check_date,
         received_on=received_on or timezone.localdate(),
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        recorded_by=signed_in(actor),
         confirmed_at=now,
     )
     payment_log(payment, "check_recorded", before={}, actor=actor)

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.audit import log_action, snapshot
+from core.audit import log_action, signed_in, snapshot
 from recertification import rules
 
 from .models import Completion, Course, Provider
@@ -134,7 +134,7 @@ def course_clean(*, provider: Provider, values: dict, course: Course | None = No
 @transaction.atomic
 def course_create(*, provider: Provider, values: dict, actor=None) -> Course:
     cleaned = course_clean(provider=provider, values=values)
-    course = Course.objects.create(provider=provider, created_by=_user(actor), **cleaned)
+    course = Course.objects.create(provider=provider, created_by=signed_in(actor), **cleaned)
     log_action(course, "created", actor=actor, after=snapshot(course, COURSE_FIELDS))
     return course
 
@@ -159,7 +159,3 @@ def course_update(*, course: Course, values: dict, actor=None) -> Course:
     course.save()
     log_action(course, "changed", actor=actor, before=before, after=snapshot(course, COURSE_FIELDS))
     return course
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from core.audit import log_action
+from core.audit import log_action, signed_in
 from members import emails
 from members.models import Credential, Notification, User
 from recertification import rules
@@ -492,7 +492,7 @@ def completion_match(
         )
     before = {"status": completion.status, "unmatched_reason": completion.unmatched_reason}
     _apply_match(completion, member, "")
-    completion.matched_by = actor if getattr(actor, "is_authenticated", False) else None
+    completion.matched_by = signed_in(actor)
     completion.matched_at = timezone.now()
     completion.save()
     log_action(

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.audit import log_action
+from core.audit import log_action, signed_in
 
 from .models import ApiToken, Provider
 
@@ -42,7 +42,7 @@ def token_create(*, provider: Provider, name: str, actor=None) -> tuple[ApiToken
         name=name,
         prefix=raw[:10],
         digest=digest_of(raw),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=signed_in(actor),
     )
     log_action(token, "created", actor=actor, after={"provider": provider.pk, "name": name})
     return token, raw
@@ -54,7 +54,7 @@ def token_revoke(*, token: ApiToken, actor=None) -> ApiToken:
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
-        token.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
+        token.revoked_by = signed_in(actor)
         token.save(update_fields=["revoked_at", "revoked_by"])
         log_action(token, "revoked", actor=actor, after={"provider": token.provider_id})
     return token
