@@ -125,6 +125,21 @@ def already_sent(key: str) -> bool:
     return Notification.objects.filter(key=key).exists()
 
 
+def _check_kind(kind: str) -> None:
+    if kind not in Notification.Kind.values:
+        # The admin's sent-email log names and filters rows by kind: a new kind goes into
+        # Notification.Kind (and its migration) first.
+        raise ValueError(f"{kind!r} is not a Notification.Kind")
+
+
+def _status(kind: str, member: User, *, later: bool = False) -> str:
+    """Held for a member whose address is not verified (but the account's own emails); else
+    pending (sent after commit), or queued for the next email run (`later`)."""
+    if kind not in ACCOUNT_KINDS and member.email_verified_at is None:
+        return Notification.Status.HELD
+    return Notification.Status.QUEUED if later else Notification.Status.PENDING
+
+
 def queue(
     *,
     key: str,
@@ -142,10 +157,7 @@ def queue(
     templates/emails/<kind>* with `context`. A notice to a member whose address is not verified
     is recorded "held" and sent by `release_held` once it is.
     """
-    if kind not in Notification.Kind.values:
-        # The admin's sent-email log names and filters rows by kind: a new kind goes into
-        # Notification.Kind (and its migration) first.
-        raise ValueError(f"{kind!r} is not a Notification.Kind")
+    _check_kind(kind)
     if already_sent(key):
         return None
     if message is None:
@@ -153,7 +165,7 @@ def queue(
     else:
         subject, text, html = message
         subject = " ".join(subject.split())[:300]
-    held = kind not in ACCOUNT_KINDS and member.email_verified_at is None
+    status = _status(kind, member)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
@@ -166,11 +178,11 @@ def queue(
                 subject=subject,
                 body_text=text,
                 body_html=html,
-                status=Notification.Status.HELD if held else Notification.Status.PENDING,
+                status=status,
             )
     except IntegrityError:
         return None  # a concurrent run recorded it first; that run sends it
-    if not held:
+    if status == Notification.Status.PENDING:
         transaction.on_commit(partial(deliver, notification_id=notification.pk))
     return notification
 
@@ -190,8 +202,7 @@ def queue_many(*, kind: str, messages: list[Message]) -> list[Notification]:
     same few queries whatever its size. Held as `queue` would hold them; otherwise a batch of up to
     settings.EMAILS_SENT_AFTER_COMMIT is sent after commit, and a larger one is recorded "queued"
     for the next `retry_emails` run, so that a request never waits for hundreds of emails."""
-    if kind not in Notification.Kind.values:
-        raise ValueError(f"{kind!r} is not a Notification.Kind")
+    _check_kind(kind)
     keys = [m.key[:200] for m in messages]
     later = len(messages) > getattr(settings, "EMAILS_SENT_AFTER_COMMIT", 25)
     made_when_sent = kind in getattr(settings, "NOTIFICATION_CONTENT", {})
@@ -210,8 +221,6 @@ def queue_many(*, kind: str, messages: list[Message]) -> list[Notification]:
             subject, text, html = render_subject(kind, context), "", ""
         else:
             subject, text, html = render(kind, context)
-        held = kind not in ACCOUNT_KINDS and member.email_verified_at is None
-        waiting = Notification.Status.QUEUED if later else Notification.Status.PENDING
         rows.append(
             Notification(
                 key=key,
@@ -221,7 +230,7 @@ def queue_many(*, kind: str, messages: list[Message]) -> list[Notification]:
                 subject=subject,
                 body_text=text,
                 body_html=html,
-                status=Notification.Status.HELD if held else waiting,
+                status=_status(kind, member, later=later),
             )
         )
     if not rows:
