@@ -10,7 +10,6 @@ the member's own hand entry of the same activity; `completion_decline` records t
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -37,9 +36,10 @@ NO_CREDENTIAL = "no_credential"
 REQUIREMENT_MET = "requirement_met"
 NOT_YET = "not_yet"
 NOT_VALID = "not_valid"
+CLOSED = "closed"
 
 # When no report takes the credit, the reason shown first (the most useful to the member).
-_SITUATION_ORDER = (SUBMITTED, OUTSIDE_CYCLE, REQUIREMENT_MET, NOT_YET, NOT_VALID)
+_SITUATION_ORDER = (SUBMITTED, CLOSED, OUTSIDE_CYCLE, REQUIREMENT_MET, NOT_YET, NOT_VALID)
 
 
 # --- the entry a completion makes ------------------------------------------------------------
@@ -165,9 +165,7 @@ def _window(report) -> str:
     return f"{format_date(report.cycle_start)} to {format_date(report.cycle_end)}"
 
 
-def _preview(
-    scored: selectors.ScoredReport, completion: Completion, values: dict, today: dt.date
-) -> ReportPreview:
+def _preview(scored: selectors.ScoredReport, completion: Completion, values: dict) -> ReportPreview:
     """Score the report with and without the completion (the portal's own scoring) and say
     whether the report can take it now, and if not what happens to it."""
     report, program = scored.report, scored.program
@@ -180,8 +178,42 @@ def _preview(
         "total_after": scored.total,
         "credentials": credentials,
     }
+    refusal = services.entry_refusal(program, _activity_values(values), report, scored)
+    if refusal is not None:
+        situation, note = _refused(refusal, report, completion, names)
+        return ReportPreview(situation=situation, note=note, **base)
+    entries = [line.entry for line in scored.lines if not line.auto]
+    autos = [line.entry for line in scored.lines if line.auto]
+    extra = selectors.EntryRef(
+        pk=0, year=None, created_at=timezone.now(), **_activity_values(values)
+    )
+    with_it = selectors.score(report, [*entries, extra], autos, list(scored.credentials))
+    line = with_it.lines[-1]
+    return ReportPreview(
+        situation=CAN_ACCEPT,
+        note="",
+        adds=max(with_it.total - scored.total, Decimal(0)),
+        counted=line.counted,
+        reason=line.reason,
+        **{**base, "total_after": with_it.total},
+    )
+
+
+_REF_VALUES = ("kind", "date", "quantity", "organization", "group", "approved")
+
+
+def _activity_values(values: dict) -> dict:
+    return {k: values[k] for k in _REF_VALUES}
+
+
+def _refused(
+    refusal: services.Refusal, report, completion: Completion, names: str
+) -> tuple[str, str]:
+    """The situation of a credit the report cannot take (`services.entry_refusal`), and what
+    happens to it, in the member's words."""
     day = completion.completed_on
-    if not report.is_editable:
+    code = refusal.code
+    if code == services.SUBMITTED:
         submitted = (
             format_date(timezone.localtime(report.submitted_at)) if report.submitted_at else ""
         )
@@ -198,62 +230,36 @@ def _preview(
                 "correction: it stays here, pending, until then, and you can accept it once the "
                 "report is returned. You can also decline it."
             )
-        note = f"Your {names} report was submitted{on}, so nothing can be added to it. {after}"
-        return ReportPreview(situation=SUBMITTED, note=note, **base)
-    if day < report.cycle_start:
-        note = (
+        return (
+            SUBMITTED,
+            f"Your {names} report was submitted{on}, so nothing can be added to it. {after}",
+        )
+    if code == services.BEFORE_CYCLE:
+        return OUTSIDE_CYCLE, (
             f"It was completed on {format_date(day)}, before your {names} recertification cycle "
             f"began ({_window(report)}), so it cannot count toward this report, now or later. "
             "Decline it to clear it from this list."
         )
-        return ReportPreview(situation=OUTSIDE_CYCLE, note=note, **base)
-    if day > report.cycle_end:
-        note = (
+    if code == services.AFTER_CYCLE:
+        return OUTSIDE_CYCLE, (
             f"It was completed on {format_date(day)}, after your {names} recertification cycle "
             f"ends ({_window(report)}), so it cannot count toward this report. It belongs to your "
             "next cycle: keep it pending and accept it once your next cycle's report opens, or "
             "decline it."
         )
-        return ReportPreview(situation=OUTSIDE_CYCLE, note=note, **base)
-    if day > today:
-        note = (
+    if code == services.FUTURE:
+        return NOT_YET, (
             f"It is dated {format_date(day)}, which has not come yet: you can accept it from that "
             "day."
         )
-        return ReportPreview(situation=NOT_YET, note=note, **base)
-    if scored.met:
-        note = (
-            f"You have already reached the {rules.format_decimal(scored.required)} "
-            f"{program.point_names[1]} required for {names}, so the report takes no new entries. "
-            "Submit your report; you can decline this credit."
+    if code == services.REQUIREMENT_MET:
+        return REQUIREMENT_MET, (f"{refusal.message} You can decline this credit.")
+    if code == services.NOT_VALID:
+        return NOT_VALID, (
+            f"It cannot be accepted as reported: {refusal.message} Ask "
+            f"{completion.provider.name} to correct it, or decline it."
         )
-        return ReportPreview(situation=REQUIREMENT_MET, note=note, **base)
-    entries = [line.entry for line in scored.lines if not line.auto]
-    autos = [line.entry for line in scored.lines if line.auto]
-    extra = selectors.EntryRef(
-        pk=0, year=None, created_at=timezone.now(), **{k: values[k] for k in _REF_VALUES}
-    )
-    try:
-        rules.check_activity(program, rules.Activity(**{k: values[k] for k in _REF_VALUES}))
-        with_it = selectors.score(report, [*entries, extra], autos, list(scored.credentials))
-    except ValueError as error:
-        note = (
-            f"It cannot be accepted as reported: {error} Ask {completion.provider.name} to "
-            "correct it, or decline it."
-        )
-        return ReportPreview(situation=NOT_VALID, note=note, **base)
-    line = with_it.lines[-1]
-    return ReportPreview(
-        situation=CAN_ACCEPT,
-        note="",
-        adds=max(with_it.total - scored.total, Decimal(0)),
-        counted=line.counted,
-        reason=line.reason,
-        **{**base, "total_after": with_it.total},
-    )
-
-
-_REF_VALUES = ("kind", "date", "quantity", "organization", "group", "approved")
+    return CLOSED, f"{refusal.message} It cannot count toward this report; you can decline it."
 
 
 def _situation(credit: PendingCredit) -> tuple[str, str]:
@@ -293,7 +299,6 @@ def _credits(member, completions: list[Completion]) -> list[PendingCredit]:
     hand_by_activity: dict[tuple, list[Entry]] = {}
     for entry in hand:
         hand_by_activity.setdefault((entry.program, entry.kind, entry.date), []).append(entry)
-    today = timezone.localdate()
     found = []
     for completion in completions:
         course = completion.course
@@ -311,8 +316,7 @@ def _credits(member, completions: list[Completion]) -> list[PendingCredit]:
             ),
         )
         credit.previews = [
-            _preview(s, completion, values, today)
-            for s in scored_by_program.get(course.program, [])
+            _preview(s, completion, values) for s in scored_by_program.get(course.program, [])
         ]
         credit.situation, credit.message = _situation(credit)
         found.append(credit)

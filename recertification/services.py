@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -162,46 +163,90 @@ def _current_report_ids(credentials: list[Credential]) -> list[int]:
 # --- entries ---------------------------------------------------------------------------------
 
 
-def _check_open(report: Report, scored: ScoredReport) -> None:
+@dataclass(frozen=True)
+class Refusal:
+    """Why a report cannot take an entry: `code` (one of REFUSALS), the message the member reads,
+    and the form field it is about (None: the whole entry)."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+    def error(self) -> ValidationError:
+        return ValidationError({self.field: self.message} if self.field else self.message)
+
+
+SUBMITTED = "submitted"
+CREDENTIAL_CLOSED = "credential_closed"
+FUTURE = "future"
+BEFORE_CYCLE = "before_cycle"
+AFTER_CYCLE = "after_cycle"
+NOT_VALID = "not_valid"
+REQUIREMENT_MET = "requirement_met"
+REFUSALS = (SUBMITTED, CREDENTIAL_CLOSED, FUTURE, BEFORE_CYCLE, AFTER_CYCLE, NOT_VALID,
+            REQUIREMENT_MET)  # fmt: skip
+
+
+def _open_refusal(report: Report, scored: ScoredReport) -> Refusal | None:
     if not report.is_editable:
-        raise ValidationError(
+        return Refusal(
+            SUBMITTED,
             f"Your {scored.report.designations} report was submitted on "
-            f"{format_date(report.submitted_at)} and can no longer be changed."
+            f"{format_date(report.submitted_at)} and can no longer be changed.",
         )
     for credential in scored.credentials:
         if not credential.is_open:
-            raise ValidationError(
-                f"Your {credential.designation} certification is {credential.get_status_display().lower()}: "
-                "the portal is closed for it."
+            return Refusal(
+                CREDENTIAL_CLOSED,
+                f"Your {credential.designation} certification is "
+                f"{credential.get_status_display().lower()}: the portal is closed for it.",
             )
+    return None
 
 
-def _check_in_cycle(values: dict, report: Report, designations: str) -> None:
+def _check_open(report: Report, scored: ScoredReport) -> None:
+    refusal = _open_refusal(report, scored)
+    if refusal is not None:
+        raise refusal.error()
+
+
+def _cycle_refusal(values: dict, report: Report, designations: str) -> Refusal | None:
     start, end = report.cycle_start, report.cycle_end
     window = f"{format_date(start)} to {format_date(end)}"
     day, year = values.get("date"), values.get("year")
     today = timezone.localdate()
     if day is not None and day > today:
-        raise ValidationError(
-            {
-                "date": f"{format_date(day)} is in the future. Enter activities once they have taken place."
-            }
+        return Refusal(
+            FUTURE,
+            f"{format_date(day)} is in the future. Enter activities once they have taken place.",
+            "date",
         )
     if year is not None and year > today.year:
-        raise ValidationError(
-            {"year": f"{year} has not started yet. Enter activities once they have taken place."}
+        return Refusal(
+            FUTURE,
+            f"{year} has not started yet. Enter activities once they have taken place.",
+            "year",
         )
     if day is not None and not (start <= day <= end):
-        raise ValidationError(
-            {
-                "date": f"{format_date(day)} is outside your {designations} recertification cycle ({window}). "
-                "Enter activities from this cycle only."
-            }
+        return Refusal(
+            BEFORE_CYCLE if day < start else AFTER_CYCLE,
+            f"{format_date(day)} is outside your {designations} recertification cycle ({window}). "
+            "Enter activities from this cycle only.",
+            "date",
         )
     if year is not None and not (start.year <= year <= end.year):
-        raise ValidationError(
-            {"year": f"{year} is outside your {designations} recertification cycle ({window})."}
+        return Refusal(
+            BEFORE_CYCLE if year < start.year else AFTER_CYCLE,
+            f"{year} is outside your {designations} recertification cycle ({window}).",
+            "year",
         )
+    return None
+
+
+def _check_in_cycle(values: dict, report: Report, designations: str) -> None:
+    refusal = _cycle_refusal(values, report, designations)
+    if refusal is not None:
+        raise refusal.error()
 
 
 def entry_year_key(program: rules.Program, values: dict) -> str | None:
@@ -229,9 +274,9 @@ def _check_duplicate(
         )
 
 
-def _validate_with_rules(
+def _rules_refusal(
     program: rules.Program, values: dict, report: Report, designations: list[str]
-) -> None:
+) -> Refusal | None:
     """Let the rules engine refuse what it cannot score, with its own message."""
     try:
         activity = rules.Activity(**values)
@@ -243,10 +288,18 @@ def _validate_with_rules(
             activities=[activity],
         )
     except ValueError as error:
-        field = (
-            "quantity" if "quantit" in str(error).lower() or "hour" in str(error).lower() else None
-        )
-        raise ValidationError({field: str(error)} if field else str(error)) from None
+        text = str(error)
+        field = "quantity" if "quantit" in text.lower() or "hour" in text.lower() else None
+        return Refusal(NOT_VALID, text, field)
+    return None
+
+
+def _validate_with_rules(
+    program: rules.Program, values: dict, report: Report, designations: list[str]
+) -> None:
+    refusal = _rules_refusal(program, values, report, designations)
+    if refusal is not None:
+        raise refusal.error()
 
 
 def _store_files(entry: Entry, uploads: list, max_files: int, existing: int = 0) -> list[EntryFile]:
@@ -464,22 +517,40 @@ def _open_reports(member, credentials: list[Credential]) -> list[Report]:
     return reports
 
 
+def entry_refusal(
+    program: rules.Program, values: dict, report: Report, scored: ScoredReport
+) -> Refusal | None:
+    """Why the report cannot take a new entry of `values`, or None: closed (submitted, or a
+    credential no longer open), outside its cycle or in the future, refused by the rules, or the
+    requirement already met. What a save refuses, and what a page can explain beforehand."""
+    designations = scored.report.designations
+    return (
+        _open_refusal(report, scored)
+        or _cycle_refusal(values, report, designations)
+        or _rules_refusal(program, values, report, [c.designation for c in scored.credentials])
+        or _met_refusal(program, scored)
+    )
+
+
+def _met_refusal(program: rules.Program, scored: ScoredReport) -> Refusal | None:
+    if not scored.met:
+        return None
+    return Refusal(
+        REQUIREMENT_MET,
+        f"You have reached the {rules.format_decimal(scored.required)} {program.point_names[1]} "
+        f"required for {scored.report.designations}, so the portal accepts no new entries. "
+        "Please submit your Recertification Report; you can still edit or delete entries until "
+        "you submit.",
+    )
+
+
 def _check_accepts_entry(
     program: rules.Program, values: dict, report: Report, scored: ScoredReport
 ) -> None:
-    """Refuse a new entry the report cannot take: closed, outside its cycle, refused by the
-    rules, or the requirement already met.
-    """
-    designations = scored.report.designations
-    _check_open(report, scored)
-    _check_in_cycle(values, report, designations)
-    _validate_with_rules(program, values, report, [c.designation for c in scored.credentials])
-    if scored.met:
-        raise ValidationError(
-            f"You have reached the {rules.format_decimal(scored.required)} {program.point_names[1]} required for "
-            f"{designations}, so the portal accepts no new entries. Please submit your Recertification "
-            "Report; you can still edit or delete entries until you submit."
-        )
+    """Refuse a new entry the report cannot take (`entry_refusal`)."""
+    refusal = entry_refusal(program, values, report, scored)
+    if refusal is not None:
+        raise refusal.error()
 
 
 def _save_new_entry(entry: Entry, member, kind: rules.Kind, key: str | None, values: dict) -> None:

@@ -222,6 +222,18 @@ def test_a_completion_after_the_cycle_waits_for_the_next_one(member, acme, namss
     assert "accept it once your next cycle's report opens" in credit.message
 
 
+def test_a_credential_no_longer_open_says_so_before_the_member_tries(member, acme, namss_report):
+    namss_report.credentials.update(status="lapsed")
+    done = completion(member, acme)
+    credit = credits_of(member)[done.pk]
+    assert credit.situation == acceptance.NO_CREDENTIAL and not credit.can_accept
+    assert "You hold no open NAMSS certification" in credit.message
+    with pytest.raises(ValidationError):
+        acceptance.completion_accept(
+            completion=done, member=member, credentials=list(namss_report.credentials.all())
+        )
+
+
 def test_a_submitted_report_says_what_happens(member, acme, namss_report):
     Report.objects.filter(pk=namss_report.pk).update(
         status=Report.Status.IN_REVIEW, submitted_at=timezone.now() - dt.timedelta(days=3)
