@@ -19,8 +19,9 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-# The dev set-up also installs axe-core (package.json, package-lock.json) for the accessibility
-# tests, when Node.js and npm are there; without them those tests skip (fail with REQUIRE_BROWSER=1).
+# The dev set-up also installs the test-only npm packages (package.json, package-lock.json): axe-core for the accessibility
+# tests and the badge verifier for tests/badges, when Node.js and npm are there; without them those
+# tests skip (fail with REQUIRE_BROWSER=1).
 $(DEV_STAMP): pyproject.toml package-lock.json | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then \

@@ -43,7 +43,17 @@ OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB_SCHEMA = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
+# Defines "1EdTechJsonSchemaValidator2019", the credentialSchema type Open Badges 3.0 requires.
+OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+# Defines "verificationMethod" and "assertionMethod" (the issuer profile is also the key's
+# controller document), and "Multikey" with its "controller" and "publicKeyMultibase".
+SECURITY_CONTEXT = "https://w3id.org/security/v2"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+# The key id badges issued before the key had an address of its own carry: a fragment of the
+# issuer profile. The profile keeps listing it, so those badges still verify.
+LEGACY_KEY_FRAGMENT = "#key-1"
+# Hash of the recipient's email in the badge (Open Badges 3.0 IdentityHash: "sha256$" + hex).
+RECIPIENT_HASH = "sha256"
 CRYPTOSUITE = "eddsa-jcs-2022"
 BRAND = colors.HexColor("#0d6efd")
 
@@ -88,8 +98,30 @@ def base58btc_decode(text: str) -> bytes:
 
 
 def canonical(document: Any) -> bytes:
-    """JSON Canonicalization (RFC 8785) for documents of strings, integers, lists and objects."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """JSON Canonicalization (RFC 8785) of a document of strings, integers, booleans, nulls,
+    lists and objects: members sorted by the UTF-16 code units of their names, no whitespace,
+    strings as JSON.stringify writes them. Badges hold no fractions; a float is refused rather
+    than risk a number written differently from ECMAScript."""
+    return _jcs(document).encode()
+
+
+def _jcs(value: Any) -> str:
+    if isinstance(value, dict):
+        members = sorted(value.items(), key=lambda item: item[0].encode("utf-16-be"))
+        return "{" + ",".join(f"{_jcs_string(k)}:{_jcs(v)}" for k, v in members) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_jcs(item) for item in value) + "]"
+    if isinstance(value, str):
+        return _jcs_string(value)
+    if value is None or isinstance(value, bool | int):
+        return json.dumps(value)
+    raise TypeError(f"Cannot canonicalize a {type(value).__name__} (RFC 8785 subset).")
+
+
+def _jcs_string(text: str) -> str:
+    if not isinstance(text, str):
+        raise TypeError("Object member names must be strings.")
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _signing_seed() -> bytes:
@@ -124,7 +156,26 @@ def issuer_id() -> str:
 
 
 def verification_method() -> str:
-    return issuer_id() + "#key-1"
+    """The signing key's own address: GET answers the Multikey document alone."""
+    return emails.site_url("verify:issuer_key", 1)
+
+
+def legacy_verification_method() -> str:
+    return issuer_id() + LEGACY_KEY_FRAGMENT
+
+
+def _multikey(key_id: str) -> dict[str, Any]:
+    return {
+        "id": key_id,
+        "type": "Multikey",
+        "controller": issuer_id(),
+        "publicKeyMultibase": public_key_multibase(),
+    }
+
+
+def issuer_key() -> dict[str, Any]:
+    """The verification method document a verifier loads from the key id in a proof."""
+    return {"@context": [MULTIKEY_CONTEXT]} | _multikey(verification_method())
 
 
 def _hash_data(document: dict, proof_config: dict) -> bytes:
@@ -185,24 +236,19 @@ def status_position(certificate: Certificate) -> tuple[int, int]:
 
 
 def issuer_profile() -> dict[str, Any]:
-    """The issuer Profile (Open Badges) that is also the controller document of the signing key."""
+    """The issuer Profile (Open Badges) that is also the controller document of the signing key:
+    it lists the key under its own address and under the fragment older badges name."""
+    keys = [verification_method(), legacy_verification_method()]
     profile: dict[str, Any] = {
-        "@context": [VC_CONTEXT, OB_CONTEXT, MULTIKEY_CONTEXT],
+        "@context": [VC_CONTEXT, OB_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT],
         "id": issuer_id(),
         "type": ["Profile"],
         "name": settings.SITE_NAME,
         "url": emails.site_url("home"),
         "email": settings.SUPPORT_EMAIL,
     }
-    profile["verificationMethod"] = [
-        {
-            "id": verification_method(),
-            "type": "Multikey",
-            "controller": issuer_id(),
-            "publicKeyMultibase": public_key_multibase(),
-        }
-    ]
-    profile["assertionMethod"] = [verification_method()]
+    profile["verificationMethod"] = [_multikey(key) for key in keys]
+    profile["assertionMethod"] = keys
     return profile
 
 
@@ -224,7 +270,7 @@ def badge_credential(certificate: Certificate) -> dict[str, Any]:
     rules_url = emails.site_url("rules:program", credential.program)
     name = certificate_holder_name(certificate)
     document = {
-        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "@context": [VC_CONTEXT, OB_CONTEXT, OB_EXTENSIONS_CONTEXT],
         "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, verify_url)}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": _issuer_summary(),
@@ -250,23 +296,44 @@ def badge_credential(certificate: Certificate) -> dict[str, Any]:
     return sign(document, created=certificate.issued_at)
 
 
+def recipient_hash(email: str, salt: str) -> str:
+    """Open Badges 3.0 IdentityHash of an email: "sha256$" and the hex SHA-256 of the address,
+    trimmed and lower-cased, followed by the salt. A verifier who is given the address checks it
+    against the badge; the badge alone does not reveal it."""
+    digest = hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+    return f"{RECIPIENT_HASH}${digest}"
+
+
 def _badge_subject(certificate: Certificate, *, name: str, rules_url: str) -> dict[str, Any]:
-    """The badge's subject: the holder, by name, and the designation achieved under its rules."""
+    """The badge's subject: the holder, by name and by salted hash of their email, and the
+    designation achieved under its rules."""
     credential = certificate.credential
     program = rules.get_program(credential.program)
     requirement = "; ".join(
         f"{label}: {text}" for label, text in program.requirement_descriptions()
     )
-    return {
-        "type": ["AchievementSubject"],
-        "identifier": [
+    identifiers = [
+        {
+            "type": "IdentityObject",
+            "identityHash": name,
+            "identityType": "name",
+            "hashed": False,
+        }
+    ]
+    email = certificate.credential.holder.email
+    if email:
+        identifiers.append(
             {
                 "type": "IdentityObject",
-                "identityHash": name,
-                "identityType": "name",
-                "hashed": False,
+                "identityHash": recipient_hash(email, certificate.recipient_salt),
+                "identityType": "emailAddress",
+                "hashed": True,
+                "salt": certificate.recipient_salt,
             }
-        ],
+        )
+    return {
+        "type": ["AchievementSubject"],
+        "identifier": identifiers,
         "licenseNumber": certificate.display_code,
         "achievement": {
             "id": f"{rules_url}#{credential.designation}",

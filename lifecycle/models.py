@@ -20,6 +20,12 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(VERIFICATION_CODE_LENGTH))
 
 
+def new_recipient_salt() -> str:
+    """A random salt for the badge's hashed recipient email: one per certificate, so the same
+    address hashes differently in each badge and a hash cannot be looked up in a table."""
+    return secrets.token_hex(16)
+
+
 class Certificate(models.Model):
     """Proof of one renewal: the PDF certificate and the Open Badges credential of one credential cycle.
 
@@ -62,6 +68,13 @@ class Certificate(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=200, blank=True)
+    recipient_salt = models.CharField(
+        "recipient salt",
+        max_length=32,
+        default=new_recipient_salt,
+        editable=False,
+        help_text="Salt of the hashed email that identifies the holder in the digital badge.",
+    )
 
     class Meta:
         db_table = "members_certificate"  # created by the members app; kept so no data moves

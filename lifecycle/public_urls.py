@@ -10,5 +10,6 @@ urlpatterns = [
     path("", verify_views.lookup, name="lookup"),
     path("status/<int:list_number>/", verify_views.status_list, name="status_list"),
     path("issuer/", verify_views.issuer, name="issuer"),
+    path("issuer/keys/<int:number>/", verify_views.issuer_key, name="issuer_key"),
     path("<str:code>/", verify_views.certificate, name="certificate"),
 ]

@@ -182,3 +182,11 @@ def status_list(request: HttpRequest, list_number: int) -> HttpResponse:
 def issuer(request: HttpRequest) -> HttpResponse:
     """The Open Badges issuer profile with the key that signs the badges."""
     return _json(documents.issuer_profile(), max_age=3600)
+
+
+@require_GET
+def issuer_key(request: HttpRequest, number: int) -> HttpResponse:
+    """The signing key on its own (a Multikey), at the address the badges' proofs name."""
+    if number != 1:
+        raise Http404("No such key")
+    return _json(documents.issuer_key(), max_age=3600)

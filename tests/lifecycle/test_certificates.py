@@ -173,7 +173,7 @@ def test_the_badge_is_an_open_badges_3_verifiable_credential(certificate):
 def test_the_badge_is_signed_and_tampering_breaks_the_proof(certificate):
     badge = documents.badge_credential(certificate)
     assert badge["proof"]["cryptosuite"] == "eddsa-jcs-2022"
-    assert badge["proof"]["verificationMethod"].endswith("/verify/issuer/#key-1")
+    assert badge["proof"]["verificationMethod"].endswith("/verify/issuer/keys/1/")
     assert documents.verify(badge)
     forged = json.loads(json.dumps(badge))
     forged["validUntil"] = "2099-12-31T23:59:59Z"
@@ -186,6 +186,30 @@ def test_the_issuer_profile_publishes_the_key(client):
     key = profile["verificationMethod"][0]
     assert key["type"] == "Multikey"
     assert key["publicKeyMultibase"].startswith("z6Mk")  # an Ed25519 Multikey
+    # The key at its own address, and under the fragment badges issued before named.
+    ids = [method["id"] for method in profile["verificationMethod"]]
+    assert ids == [
+        "http://testserver/verify/issuer/keys/1/",
+        "http://testserver/verify/issuer/#key-1",
+    ]
+    assert profile["assertionMethod"] == ids
+    assert {method["publicKeyMultibase"] for method in profile["verificationMethod"]} == {
+        key["publicKeyMultibase"]
+    }
+    assert profile["@context"][2] == "https://w3id.org/security/v2"
+
+
+def test_the_key_answers_at_its_own_address(client):
+    response = client.get("/verify/issuer/keys/1/")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response.json() == {
+        "@context": ["https://w3id.org/security/multikey/v1"],
+        "id": "http://testserver/verify/issuer/keys/1/",
+        "type": "Multikey",
+        "controller": "http://testserver/verify/issuer/",
+        "publicKeyMultibase": documents.public_key_multibase(),
+    }
+    assert client.get("/verify/issuer/keys/2/").status_code == 404
 
 
 def test_the_status_list_marks_lapsed_credentials_as_revoked(client, run, credential_in):

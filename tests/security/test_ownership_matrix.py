@@ -142,6 +142,9 @@ MEMBER_MATRIX: dict[str, Owned | Public] = {
     "verify:status_list": Public(
         "the public W3C revocation list of badges (bits only, no names)", lambda w: [1], 200
     ),
+    "verify:issuer_key": Public(
+        "the public key that signs the badges (a Multikey document, no names)", lambda w: [1], 200
+    ),
     "verify:certificate": Public(
         "public verification of a certificate code: name, designation and standing only",
         lambda w: [w["certificate"].code],
