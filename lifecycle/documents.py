@@ -1,10 +1,11 @@
 """Proof of certification: the certificate PDF, the Open Badges 3.0 credential, the status list.
 
 The badge is a W3C Verifiable Credential (data model 2.0) of type OpenBadgeCredential, secured
-with a Data Integrity proof (`eddsa-jcs-2022`: Ed25519 over JSON canonicalization) when the
-`cryptography` package is installed, and carrying a `BitstringStatusListEntry` that points at
-the public status list (`/verify/status/<n>/`), whose bit is set once the credential lapses or
-terminates. See docs/lifecycle.md.
+with a Data Integrity proof (`eddsa-jcs-2022`: Ed25519 over JSON canonicalization) whose key
+answers at its own address (`/verify/issuer/keys/1/`), naming its holder by a salted hash of their
+email, and carrying a `BitstringStatusListEntry` that points at the public status list
+(`/verify/status/<n>/`), whose bit is set once the credential lapses or terminates. Digital
+Bazaar's verifier accepts it (tests/badges). See docs/lifecycle.md.
 """
 
 from __future__ import annotations
