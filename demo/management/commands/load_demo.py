@@ -13,6 +13,8 @@ from backoffice.permissions import ensure_staff_groups
 from core.formatting import format_date
 from demo.entries import load_demo_entries
 from demo.providers import PROVIDER_NAME, load_demo_provider
+from lifecycle.certificates import certificate_issue
+from lifecycle.deadlines import OPEN
 from members.models import CommitteeRecord, Credential, MembershipRecord, User
 
 DEMO_PASSWORD = "demo-portal"
@@ -210,6 +212,20 @@ def _paper_certificant(year: int) -> None:
     )
 
 
+# The demo members who sign in (the paper certificant has no account yet).
+DEMO_MEMBERS = ("ipma.member", "namss.member", "ihmm.member", "lapsed.member")
+
+
+def _certificates() -> None:
+    """The certificate (PDF and digital badge) of each demo credential's current cycle, as its
+    last approval issued it; idempotent."""
+    renewed = Credential.objects.filter(
+        holder__username__in=DEMO_MEMBERS, status__in=OPEN, renewed_on__isnull=False
+    ).order_by("pk")
+    for credential in renewed:
+        certificate_issue(credential=credential, today=credential.renewed_on)
+
+
 class Command(BaseCommand):
     help = (
         "Load demo members (one per program, one lapsed), a reviewer, a finance user, an admin "
@@ -220,6 +236,7 @@ class Command(BaseCommand):
         today = dt.date.today()
         with transaction.atomic():
             _load_members(today)
+            _certificates()
             self._staff()
             load_demo_entries(today=today)
             provider = _user("provider", "Pat", "Provider", organization=PROVIDER_NAME)
