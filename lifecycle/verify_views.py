@@ -1,7 +1,8 @@
-"""Public good-standing lookup (/verify/), the badge status list and the issuer profile.
+"""Public good-standing lookup (/verify/), the badge-file check, the badge status list and the
+issuer profile.
 
 Shows only name, designation, status and valid-through date: never an email, address, member
-number or points. Lookups are rate-limited per client address.
+number or points. Lookups and badge checks are rate-limited per client address.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from members import ratelimit
 from members.models import Credential, designation_choices
 
-from . import documents
+from . import badge_check, documents
+from .badge_check import normalize_code
 from .certificates import certificate_holder_name, shown_certificates
-from .models import VERIFICATION_ALPHABET, VERIFICATION_CODE_LENGTH
 from .standing import standing
 
 MAX_NAME_RESULTS = 25
@@ -34,14 +35,6 @@ def verify_rate_limit() -> tuple[int, int]:
         int(getattr(settings, "VERIFY_RATE_LIMIT", 30)),
         int(getattr(settings, "VERIFY_RATE_WINDOW", 600)),
     )
-
-
-def normalize_code(raw: str) -> str | None:
-    """The code without spaces or hyphens, upper case; None when it cannot be a code."""
-    code = "".join(raw.split()).replace("-", "").upper()
-    if len(code) != VERIFICATION_CODE_LENGTH or any(c not in VERIFICATION_ALPHABET for c in code):
-        return None
-    return code
 
 
 class LookupForm(forms.Form):
@@ -68,6 +61,19 @@ class LookupForm(forms.Form):
                 "Enter a verification code, or a last name and a designation."
             )
         return data
+
+
+class BadgeFileForm(forms.Form):
+    badge = forms.FileField(
+        label="Badge file",
+        help_text="The .json file the certificant downloaded from their Certificates page.",
+        widget=forms.FileInput(attrs={"accept": badge_check.ACCEPT}),
+        error_messages={
+            "required": "Choose a badge file to check.",
+            "empty": "The file is empty. Choose the badge file (.json) to check.",
+            "invalid": "No file was received. Choose the badge file (.json) again.",
+        },
+    )
 
 
 def _too_many(request: HttpRequest) -> HttpResponse | None:
@@ -116,7 +122,12 @@ def lookup(request: HttpRequest) -> HttpResponse:
             results = [standing(c) for c in credentials]
     status = 400 if form.is_bound and not form.is_valid() else 200
     return _private(
-        render(request, "lifecycle/verify.html", {"form": form, "results": results}, status=status)
+        render(
+            request,
+            "lifecycle/verify.html",
+            {"form": form, "results": results, "badge_form": BadgeFileForm()},
+            status=status,
+        )
     )
 
 
@@ -127,7 +138,7 @@ def certificate(request: HttpRequest, code: str) -> HttpResponse:
     if limited is not None:
         return limited
     normalized = normalize_code(code)
-    context = {"form": LookupForm(), "code": code[:40]}
+    context = {"form": LookupForm(), "badge_form": BadgeFileForm(), "code": code[:40]}
     if normalized is None:
         return _private(
             render(
@@ -159,6 +170,33 @@ def certificate(request: HttpRequest, code: str) -> HttpResponse:
                 "standing": standing(found.credential, name=certificate_holder_name(found)),
                 "display_code": found.display_code,
             },
+        )
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def check_badge(request: HttpRequest) -> HttpResponse:
+    """GET: the form. POST: is the uploaded file a genuine badge of this portal, still current?"""
+    if request.method == "GET":
+        return _private(
+            render(request, "lifecycle/badge_check.html", {"badge_form": BadgeFileForm()})
+        )
+    limited = _too_many(request)
+    if limited is not None:
+        return limited
+    form = BadgeFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _private(
+            render(request, "lifecycle/badge_check.html", {"badge_form": form}, status=400)
+        )
+    result = badge_check.check_upload(form.cleaned_data["badge"])
+    return _private(
+        render(
+            request,
+            "lifecycle/badge_check.html",
+            {"badge_form": BadgeFileForm(), "result": result},
+            status=200 if result.readable else 400,
         )
     )
 

@@ -179,3 +179,54 @@ def test_another_members_certificate_is_never_shown(client, member, second_membe
     assert certificate_linkedin_url(theirs) not in html.unescape(page)
     assert page.count("Add to LinkedIn") == 1
     assert _page(client, second_member).count(current.code) == 0
+
+
+def _verify_badge_links(page: str) -> list[tuple[str, str]]:
+    """(href, accessible text) of each "Verify this badge" link."""
+    links = re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', page, re.S)
+    return [
+        (html.unescape(href), re.sub(r"<[^>]+>", "", text).strip())
+        for href, text in links
+        if "Verify this badge" in text
+    ]
+
+
+def test_each_certificate_links_to_its_badge_verification(client, member, current):
+    page = _page(client, member)
+    assert _verify_badge_links(page) == [
+        (
+            f"{certificate_verify_url(current)}#badge",
+            f"Verify this badge ({current.credential.designation})",
+        )
+    ]
+    assert urlsplit(_verify_badge_links(page)[0][0]).path == f"/verify/{current.code}/"
+
+
+def test_revoked_and_expired_certificates_keep_the_verify_link(client, member, current):
+    older = CertificateFactory(
+        credential=current.credential,
+        cycle_start=dt.date(2021, 1, 1),
+        valid_from=dt.date(2021, 1, 1),
+        valid_through=dt.date(2023, 12, 31),
+    )
+    current.revoked_at = timezone.now()
+    current.save()
+    hrefs = [href for href, _ in _verify_badge_links(_page(client, member))]
+    assert hrefs == [
+        f"{certificate_verify_url(current)}#badge",
+        f"{certificate_verify_url(older)}#badge",
+    ]
+
+
+def test_the_page_explains_the_digital_badge(client, member, current):
+    page = _page(client, member)
+    section = re.search(r'<section[^>]*aria-labelledby="badge-heading".*?</section>', page, re.S)
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", section.group(0))).split())
+    assert "About your digital badge" in text
+    assert "Open Badges 3.0" in text and "JSON" in text
+    assert "digital wallet" in text and "Verifiable Credentials" in text
+    assert "Open Badges 3.0 verifier" in text
+    assert "/verify/" in text
+    assert "lapses or is terminated" in text
+    assert "LinkedIn button" in text and "link to its verification page" in text
+    assert page.count("Add to LinkedIn") == 1  # the button only
