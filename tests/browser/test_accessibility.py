@@ -66,9 +66,19 @@ def test_public_pages(page, live_server, axe_source, people):
         f"/verify/{people.certificate.code}/",
         "/verify/ZZZZZZZZZZZZ/",
         "/verify/?code=not-a-code",
+        "/verify/badge/",
     ):
         page.goto(f"{live_server.url}{path}")
         check_accessible(page, axe_source, problems)
+
+    # A badge file checked: one that is not a badge.
+    page.goto(f"{live_server.url}/verify/badge/")
+    page.get_by_label("Badge file").set_input_files(
+        files=[{"name": "notes.json", "mimeType": "application/json", "buffer": b"[1, 2]"}]
+    )
+    page.get_by_role("button", name="Check the badge file").click()
+    expect(page.get_by_role("heading", name="Not a badge file")).to_be_visible()
+    check_accessible(page, axe_source, problems)
 
     # A failed sign-in, and a sign-up with errors.
     page.goto(f"{live_server.url}/accounts/login/")
