@@ -156,13 +156,18 @@ def test_an_expired_certificate_offers_neither(client, member, current):
     assert "Add to LinkedIn" not in page and "Copy link" not in page
 
 
-def test_only_the_current_certificates_offer_sharing(client, member, current):
-    older = CertificateFactory(
+def _earlier_certificate(current):
+    """The certificate of the cycle before, expired."""
+    return CertificateFactory(
         credential=current.credential,
         cycle_start=dt.date(2021, 1, 1),
         valid_from=dt.date(2021, 1, 1),
         valid_through=dt.date(2023, 12, 31),
     )
+
+
+def test_only_the_current_certificates_offer_sharing(client, member, current):
+    older = _earlier_certificate(current)
     page = _page(client, member)
     assert page.count("Add to LinkedIn") == 1
     assert f'id="share-{current.pk}"' in page
@@ -203,12 +208,7 @@ def test_each_certificate_links_to_its_badge_verification(client, member, curren
 
 
 def test_revoked_and_expired_certificates_keep_the_verify_link(client, member, current):
-    older = CertificateFactory(
-        credential=current.credential,
-        cycle_start=dt.date(2021, 1, 1),
-        valid_from=dt.date(2021, 1, 1),
-        valid_through=dt.date(2023, 12, 31),
-    )
+    older = _earlier_certificate(current)
     current.revoked_at = timezone.now()
     current.save()
     hrefs = [href for href, _ in _verify_badge_links(_page(client, member))]
