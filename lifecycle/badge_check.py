@@ -23,22 +23,19 @@ from django.utils import timezone
 from core.formatting import format_date
 
 from . import documents
-from .certificates import certificate_holder_name, certificate_revoked, shown_certificates
-from .models import VERIFICATION_ALPHABET, VERIFICATION_CODE_LENGTH, Certificate
+from .certificates import (
+    certificate_holder_name,
+    certificate_revoked,
+    normalize_code,
+    shown_certificates,
+)
+from .models import Certificate
 from .standing import Standing, standing
 
 # A badge is a few kilobytes; anything much bigger is not one, and is not read.
 MAX_BADGE_BYTES = 256 * 1024
 ACCEPT = ".json,application/json"
 BADGE_TYPE = "OpenBadgeCredential"
-
-
-def normalize_code(raw: str) -> str | None:
-    """A verification code without spaces or hyphens, upper case; None when it cannot be one."""
-    code = "".join(raw.split()).replace("-", "").upper()
-    if len(code) != VERIFICATION_CODE_LENGTH or any(c not in VERIFICATION_ALPHABET for c in code):
-        return None
-    return code
 
 
 class Outcome(StrEnum):
@@ -207,7 +204,7 @@ def _signature_problems(document: dict) -> list[str]:
     keys = {documents.verification_method(), documents.legacy_verification_method()}
     if proof.get("verificationMethod") not in keys:
         problems.append("The signature names a key this portal does not publish.")
-    if not _signature_valid(document):
+    if not documents.verify(document):
         problems.append(
             "The signature does not match the file's contents: something in the file was "
             "changed after it was issued, or it was signed by someone else."
@@ -215,15 +212,6 @@ def _signature_problems(document: dict) -> list[str]:
     elif _issuer(document) != documents.issuer_id():
         problems.append("The file names a different issuer than this portal.")
     return problems
-
-
-def _signature_valid(document: dict) -> bool:
-    try:
-        return documents.verify(document)
-    except (TypeError, ValueError, AttributeError, KeyError, RecursionError, OverflowError):
-        # A value the canonical form refuses (a fraction), a name or string that cannot be
-        # encoded, nesting too deep: not what the portal signed.
-        return False
 
 
 def _issuer(document: dict) -> Any:

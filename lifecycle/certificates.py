@@ -21,7 +21,7 @@ from recertification import rules
 from recertification.models import Report, ReportCredential
 
 from .deadlines import CLOSED_STATES, ONE_DAY, OPEN, RS
-from .models import Certificate
+from .models import VERIFICATION_ALPHABET, VERIFICATION_CODE_LENGTH, Certificate
 from .notices import credential_context
 
 # Bits per W3C Bitstring Status List (the spec's minimum, so one list hides who is in it).
@@ -206,6 +206,15 @@ def shown_certificates() -> QuerySet[Certificate]:
     readable credentials. One whose credential record is damaged cannot be described; the member
     is told the record needs staff attention (members.context_processors)."""
     return Certificate.objects.filter(readable_credentials("credential__"))
+
+
+def normalize_code(raw: str) -> str | None:
+    """A verification code as typed or printed (spaces, hyphens, lower case) in its stored form;
+    None when it cannot be one."""
+    code = "".join(raw.split()).replace("-", "").upper()
+    if len(code) != VERIFICATION_CODE_LENGTH or any(c not in VERIFICATION_ALPHABET for c in code):
+        return None
+    return code
 
 
 def certificate_verify_url(certificate: Certificate) -> str:

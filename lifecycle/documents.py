@@ -56,6 +56,10 @@ LEGACY_KEY_FRAGMENT = "#key-1"
 # Hash of the recipient's email in the badge (Open Badges 3.0 IdentityHash: "sha256$" + hex).
 RECIPIENT_HASH = "sha256"
 CRYPTOSUITE = "eddsa-jcs-2022"
+# An Ed25519 signature is 64 bytes: at most 88 base58 characters, after the multibase "z".
+MAX_PROOF_VALUE = 90
+# The number in the signing key's address (/verify/issuer/keys/1/).
+KEY_NUMBER = 1
 BRAND = colors.HexColor("#0d6efd")
 
 
@@ -158,7 +162,7 @@ def issuer_id() -> str:
 
 def verification_method() -> str:
     """The signing key's own address: GET answers the Multikey document alone."""
-    return emails.site_url("verify:issuer_key", 1)
+    return emails.site_url("verify:issuer_key", KEY_NUMBER)
 
 
 def legacy_verification_method() -> str:
@@ -203,20 +207,27 @@ def sign(document: dict, *, created: dt.datetime | None = None) -> dict:
     return unsecured | {"proof": proof | {"proofValue": "z" + base58btc(signature)}}
 
 
-def verify(document: dict) -> bool:
-    """Check a document's eddsa-jcs-2022 proof against the portal's public key."""
+def verify(document: Any) -> bool:
+    """Check a document's eddsa-jcs-2022 proof against the portal's public key: False for
+    anything else, however malformed (the document may come from anyone)."""
+    if not isinstance(document, dict):
+        return False
     proof = document.get("proof")
-    key = _private_key()
     if not isinstance(proof, dict) or proof.get("cryptosuite") != CRYPTOSUITE:
+        return False
+    value = proof.get("proofValue")
+    # Decoding base58 costs time quadratic in its length: one longer than a signature's is
+    # refused before it is read.
+    if not isinstance(value, str) or not value.startswith("z") or len(value) > MAX_PROOF_VALUE:
         return False
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     config = {k: v for k, v in proof.items() if k != "proofValue"}
-    value = proof.get("proofValue", "")
-    if not value.startswith("z"):
-        return False
     try:
-        key.public_key().verify(base58btc_decode(value[1:]), _hash_data(unsecured, config))
-    except (InvalidSignature, ValueError):
+        signature = base58btc_decode(value[1:])
+        _private_key().public_key().verify(signature, _hash_data(unsecured, config))
+    except (InvalidSignature, ValueError, TypeError, RecursionError):
+        # ValueError: not base58, or a string UTF-8 cannot encode (a lone surrogate);
+        # TypeError: a value canonical JSON refuses (a fraction); RecursionError: too deep.
         return False
     return True
 

@@ -18,8 +18,7 @@ from members import ratelimit
 from members.models import Credential, designation_choices
 
 from . import badge_check, documents
-from .badge_check import normalize_code
-from .certificates import certificate_holder_name, shown_certificates
+from .certificates import certificate_holder_name, normalize_code, shown_certificates
 from .standing import standing
 
 MAX_NAME_RESULTS = 25
@@ -225,6 +224,6 @@ def issuer(request: HttpRequest) -> HttpResponse:
 @require_GET
 def issuer_key(request: HttpRequest, number: int) -> HttpResponse:
     """The signing key on its own (a Multikey), at the address the badges' proofs name."""
-    if number != 1:
+    if number != documents.KEY_NUMBER:
         raise Http404("No such key")
     return _json(documents.issuer_key(), max_age=3600)

@@ -293,6 +293,15 @@ def test_nesting_too_deep_to_canonicalize_is_not_genuine(badge):
     assert result.outcome == Outcome.NOT_GENUINE
 
 
+def test_a_proof_value_longer_than_a_signature_is_refused_unread(badge, monkeypatch):
+    """Decoding base58 costs time quadratic in its length: a long one is never decoded."""
+    decoded = []
+    monkeypatch.setattr(documents, "base58btc_decode", lambda text: decoded.append(text))
+    badge["proof"]["proofValue"] = "z" + "2" * 250_000
+    assert badge_check.check_document(badge).outcome == Outcome.NOT_GENUINE
+    assert decoded == []
+
+
 def test_a_single_type_string_is_read_like_a_list(badge):
     forged = copy.deepcopy(badge) | {"type": "OpenBadgeCredential"}
     result = badge_check.check_document(forged, today=CURRENT)
