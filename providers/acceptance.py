@@ -253,7 +253,7 @@ def _refused(
             "day."
         )
     if code == services.REQUIREMENT_MET:
-        return REQUIREMENT_MET, (f"{refusal.message} You can decline this credit.")
+        return REQUIREMENT_MET, f"{refusal.message} You can decline this credit."
     if code == services.NOT_VALID:
         return NOT_VALID, (
             f"It cannot be accepted as reported: {refusal.message} Ask "
