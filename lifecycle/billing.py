@@ -62,10 +62,12 @@ def _invoice_info(invoice) -> InvoiceInfo:
     )
 
 
-def invoice_get(pk: int | None) -> InvoiceInfo | None:
+def invoice_get(pk: int | None, *, lock: bool = False) -> InvoiceInfo | None:
+    """The invoice, or None; `lock`: its row locked until the caller's transaction ends."""
     if pk is None:
         return None
-    invoice = Invoice.objects.filter(pk=pk).first()
+    invoices = Invoice.objects.select_for_update(of=("self",)) if lock else Invoice.objects
+    invoice = invoices.filter(pk=pk).first()
     return _invoice_info(invoice) if invoice else None
 
 

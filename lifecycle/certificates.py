@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterator
 from urllib.parse import quote, urlencode
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from core.audit import log_action, signed_in
+from core.tasks import in_batches
 from members import emails
 from members.models import Credential, Notification, readable_credentials
 from recertification import rules
@@ -256,8 +258,8 @@ def certificate_revoked(certificate: Certificate) -> bool:
     return certificate.revoked_at is not None or certificate.credential.status in CLOSED_STATES
 
 
-def run_certificates(*, today: dt.date) -> int:
-    """Safety net: a certificate for every credential renewed by a recent approval that has none."""
+def certificates_due(*, today: dt.date) -> Iterator[int]:
+    """Safety net: credentials renewed by a recent approval that have no certificate, by id."""
     has_certificate = Certificate.objects.filter(
         credential=OuterRef("pk"), cycle_start=OuterRef("cycle_start")
     )
@@ -267,21 +269,37 @@ def run_certificates(*, today: dt.date) -> int:
             renewed_on__gte=today - dt.timedelta(days=CERTIFICATE_BACKFILL_DAYS),
         )
         .exclude(Exists(has_certificate))
-        .order_by("pk")
+        .only("pk")
     )
-    issued = 0
-    for credential in candidates:
-        link = (
-            ReportCredential.objects.filter(
-                credential=credential,
-                report__status=RS.APPROVED,
-                report__cycle_end=credential.cycle_start - ONE_DAY,
-            )
-            .select_related("report")
-            .first()
+    for batch in in_batches(candidates):
+        yield from (c.pk for c in batch)
+
+
+@transaction.atomic
+def certificate_issue_if_due(*, credential_id: int, today: dt.date) -> bool:
+    """Issue the certificate of a credential renewed by an approval when it has none; False when it
+    has one, or is not open, or no approved report renewed it."""
+    credential = (
+        Credential.objects.select_for_update(of=("self",))
+        .filter(pk=credential_id, status__in=OPEN)
+        .first()
+    )
+    if credential is None:
+        return False
+    if Certificate.objects.filter(
+        credential=credential, cycle_start=credential.cycle_start
+    ).exists():
+        return False
+    link = (
+        ReportCredential.objects.filter(
+            credential=credential,
+            report__status=RS.APPROVED,
+            report__cycle_end=credential.cycle_start - ONE_DAY,
         )
-        if link is None:
-            continue
-        certificate_issue(credential=credential, report=link.report, today=today)
-        issued += 1
-    return issued
+        .select_related("report")
+        .first()
+    )
+    if link is None:
+        return False
+    certificate_issue(credential=credential, report=link.report, today=today)
+    return True

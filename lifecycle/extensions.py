@@ -489,11 +489,13 @@ def extension_sync(*, extension_id: int, today: dt.date) -> bool:
     return True
 
 
-def run_extensions(*, today: dt.date) -> int:
-    """Extensions whose fee was paid become active (the member is told the new deadline); fees no
-    longer needed (report submitted, request cancelled) are cancelled."""
-    ids = ExtensionRequest.objects.filter(
-        status=ExtensionRequest.Status.REQUESTED, invoice_ref__isnull=False
-    ).values_list("pk", flat=True)
-    changed = sum(extension_sync(extension_id=pk, today=today) for pk in list(ids))
-    return changed + sum(extension_fee_release(extension_id=pk) for pk in fees_no_longer_needed())
+def extensions_to_sync() -> list[int]:
+    """Requested extensions with a fee invoice: activated once it is paid (the member is told the
+    new deadline), cancelled with it (`extension_sync`)."""
+    return list(
+        ExtensionRequest.objects.filter(
+            status=ExtensionRequest.Status.REQUESTED, invoice_ref__isnull=False
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

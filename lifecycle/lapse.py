@@ -6,7 +6,7 @@ the credential's certificates and tells the member.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core.audit import log_action, snapshot
 from core.formatting import format_date
+from core.tasks import in_batches
 from members import emails
 from members.models import Credential, Notification
 from recertification import rules
@@ -162,14 +163,15 @@ def credential_lapse_if_due(*, credential_id: int, today: dt.date) -> bool:
     return True
 
 
-def run_lapse(*, today: dt.date) -> int:
-    """Lapse every open credential whose cycle ended without an approved (or pending) report."""
+def lapses_due(*, today: dt.date) -> Iterator[int]:
+    """The open credentials whose cycle ended without an approved (or pending) report and whose
+    lapse day has come, by id; the lapse (`credential_lapse_if_due`) checks the report."""
     candidates = Credential.objects.filter(status__in=OPEN, cycle_end__lt=today).only(
         "pk", "program", "cycle_end"
     )
     # No lock and no query for those not due yet (NAMSS in December): an extension only delays.
-    due = [c.pk for c in candidates if today >= credential_deadlines(c).lapses_on]
-    return sum(credential_lapse_if_due(credential_id=pk, today=today) for pk in due)
+    for batch in in_batches(candidates):
+        yield from (c.pk for c in batch if today >= credential_deadlines(c).lapses_on)
 
 
 def terminate_reason(credential: Credential, today: dt.date) -> str | None:
@@ -242,17 +244,17 @@ def credential_terminate_if_due(*, credential_id: int, today: dt.date) -> bool:
     return True
 
 
-def run_terminate(*, today: dt.date) -> int:
-    """Terminate lapsed credentials whose grace period is over (NAMSS: the reinstatement period of
-    its calendar; IHMM: six months after the lapse): each program's `grace_months` or calendar."""
+def terminations_due(*, today: dt.date) -> Iterator[int]:
+    """Lapsed credentials whose grace period is over (NAMSS: the reinstatement period of its
+    calendar; IHMM: six months after the lapse), by id: each program's `grace_months` or calendar."""
     candidates = (
         Credential.objects.filter(status=Credential.Status.LAPSED)
         .filter(_termination_candidates(today))
         .only("pk", "program", "cycle_end")
     )
-    due = [
-        c.pk
-        for c in candidates
-        if (end := credential_deadlines(c).terminates_on) is not None and today >= end
-    ]
-    return sum(credential_terminate_if_due(credential_id=pk, today=today) for pk in due)
+    for batch in in_batches(candidates):
+        yield from (
+            c.pk
+            for c in batch
+            if (end := credential_deadlines(c).terminates_on) is not None and today >= end
+        )

@@ -20,7 +20,16 @@ from .models import ClaimRequest, Notification
 
 @admin.register(Notification)
 class NotificationAdmin(RecordAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "kind", "to_email", "subject", "status", "attempts", "sent_at"]
+    list_display = [
+        "created_at",
+        "kind",
+        "to_email",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    ]
     list_filter = ["kind", "status", "created_at"]
     search_fields = ["to_email", "subject", "key", "member__last_name", "member__member_number"]
     list_select_related = ["member"]
@@ -38,6 +47,7 @@ class NotificationAdmin(RecordAdminMixin, admin.ModelAdmin):
         "error",
         "created_at",
         "claimed_at",
+        "next_attempt_at",
         "sent_at",
     ]
     exclude = ["body_html"]
@@ -46,13 +56,19 @@ class NotificationAdmin(RecordAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Send failed emails again")
     def send_again(self, request, queryset):
-        failed = queryset.filter(status=Notification.Status.FAILED)
-        # Give staff one more attempt than the automatic retries.
-        failed.update(attempts=emails.MAX_ATTEMPTS - 1)
-        sent = sum(
-            1 for pk in failed.values_list("pk", flat=True) if emails.deliver(notification_id=pk)
-        )
-        self.message_user(request, f"{sent} email(s) sent.", messages.SUCCESS)
+        selected = list(queryset.values_list("pk", flat=True))
+        queued = emails.send_again(selected)
+        skipped = len(selected) - queued
+        if queued:
+            self.message_user(
+                request, f"{queued} failed email(s) queued to send again.", messages.SUCCESS
+            )
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} selected email(s) left alone: only failed emails are sent again.",
+                messages.WARNING,
+            )
 
 
 class ClaimDecisionForm(forms.ModelForm):

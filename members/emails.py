@@ -1,11 +1,18 @@
-"""Member emails: recorded once, sent after commit, retried when sending fails.
+"""Member emails: recorded once, each sent by its own task, retried over hours when sending fails.
 
-`queue` writes a `Notification` row under its unique key inside the caller's transaction and
-sends it when that transaction commits; a second call with the same key (a second run of a job,
-or a concurrent one) finds the key and sends nothing. `deliver` claims a row with a conditional
-UPDATE before sending, so a row is sent by one process only; `retry_unsent` picks up rows whose
-sending failed, whose process stopped before sending, or whose process died while sending (a row
-left "sending" for longer than STALE_SENDING).
+`queue` writes a `Notification` row under its unique key inside the caller's transaction, and the
+task that sends it (`send_email`) in the same transaction (core.tasks): a change
+that rolls back leaves neither. A second call with the same key (a second run of a job, or a
+concurrent one) finds the key and sends nothing. `deliver`, which the task calls, claims the row
+with a conditional UPDATE before sending, so a row is sent by one worker only, and never again once
+sent. A failed attempt is tried again after the next wait of settings.EMAIL_RETRY_MINUTES (1
+minute, then 5, 15, 30, … 12 hours: ten attempts over about 28 hours), by a task queued to run
+then; `retry_unsent` (hourly, in `run_lifecycle`) picks up what no task holds: rows whose process
+stopped before sending, whose process died while sending (left "sending" for longer than
+STALE_SENDING), and, with tasks run in process, the waits that are over.
+
+A worker keeps its SMTP connection open from one email to the next (`_smtp_connection`), and all
+workers together keep to settings.EMAIL_RATE_PER_SECOND (`_wait_for_sending_slot`).
 
 Lifecycle emails are rendered from templates/emails/<kind>*; staff decisions pass their own
 rendered `message`. A kind listed in settings.NOTIFICATION_CONTENT (the payment receipt) is
@@ -26,12 +33,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, send_mail
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMultiAlternatives, get_connection, send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -39,19 +50,40 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from core import site
+from core import site, tasks
 
 from .models import Credential, Notification, User
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
+
+def retry_waits() -> tuple[dt.timedelta, ...]:
+    """The waits between attempts at an email (settings.EMAIL_RETRY_MINUTES), shortest first."""
+    raw = str(getattr(settings, "EMAIL_RETRY_MINUTES", "1,5,15,30,60,120,240,480,720"))
+    try:
+        minutes = [int(part) for part in raw.replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        minutes = []
+    if not minutes or any(m < 1 for m in minutes):
+        raise ImproperlyConfigured(
+            "EMAIL_RETRY_MINUTES must list whole numbers of minutes, each at least 1."
+        )
+    return tuple(dt.timedelta(minutes=m) for m in minutes)
+
+
+def max_attempts() -> int:
+    return len(retry_waits()) + 1
+
+
 # A pending row older than this was never sent (the process stopped after commit): send it.
 STALE_PENDING = dt.timedelta(minutes=30)
 # A row still "sending" this long after it was claimed belongs to a process that died: far longer
 # than a send takes (the SMTP connection gives up after EMAIL_TIMEOUT, 20 s by default), so a row
 # that is being sent right now is never claimed a second time.
 STALE_SENDING = dt.timedelta(minutes=15)
+# On the database queue, an email still waiting this long after its task was due has lost it (a
+# worker died between taking the task and claiming the row): `retry_unsent` queues it again.
+TASK_LOST_AFTER = dt.timedelta(hours=6)
 
 # Emails about the account's address: sent whether or not the address is verified.
 ACCOUNT_KINDS = frozenset(
@@ -64,6 +96,11 @@ ACCOUNT_KINDS = frozenset(
 )
 
 
+def _due(now: dt.datetime) -> Q:
+    """Rows whose wait after a failed attempt is over (or that never failed)."""
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
 def _abandoned(now: dt.datetime) -> Q:
     """Rows left "sending" by a process that died: claimed more than STALE_SENDING ago (or, for rows
     claimed before the claim time was recorded, created that long ago)."""
@@ -74,9 +111,10 @@ def _abandoned(now: dt.datetime) -> Q:
 
 
 def _claimable(now: dt.datetime) -> Q:
-    """Rows a process may claim for sending at `now`: waiting, failed, or abandoned mid-send."""
+    """Rows a process may claim for sending at `now`: waiting, failed with the wait over, or
+    abandoned mid-send."""
     waiting = [Notification.Status.PENDING, Notification.Status.FAILED, Notification.Status.QUEUED]
-    return Q(status__in=waiting) | _abandoned(now)
+    return (Q(status__in=waiting) & _due(now)) | _abandoned(now)
 
 
 def site_url(name: str, *args: Any) -> str:
@@ -183,7 +221,7 @@ def queue(
     except IntegrityError:
         return None  # a concurrent run recorded it first; that run sends it
     if status == Notification.Status.PENDING:
-        transaction.on_commit(partial(deliver, notification_id=notification.pk))
+        _send_later([notification.pk])
     return notification
 
 
@@ -199,12 +237,15 @@ class Message:
 def queue_many(*, kind: str, messages: list[Message]) -> list[Notification]:
     """`queue` for many members at once, rendered from templates/emails/<kind>*: the keys already
     recorded are read in one query and the new rows written in one INSERT, so a batch costs the
-    same few queries whatever its size. Held as `queue` would hold them; otherwise a batch of up to
-    settings.EMAILS_SENT_AFTER_COMMIT is sent after commit, and a larger one is recorded "queued"
-    for the next `retry_emails` run, so that a request never waits for hundreds of emails."""
+    same few queries whatever its size. Held as `queue` would hold them; otherwise each is sent by
+    its own task, queued with the rows. With tasks run in process, a batch larger than
+    settings.EMAILS_SENT_AFTER_COMMIT is recorded "queued" for the next `retry_emails` run instead,
+    so that a request never waits for hundreds of emails."""
     _check_kind(kind)
     keys = [m.key[:200] for m in messages]
-    later = len(messages) > getattr(settings, "EMAILS_SENT_AFTER_COMMIT", 25)
+    later = len(messages) > getattr(settings, "EMAILS_SENT_AFTER_COMMIT", 25) and tasks.in_process(
+        send_email
+    )
     made_when_sent = kind in getattr(settings, "NOTIFICATION_CONTENT", {})
     shared = shared_context()
     recorded = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
@@ -246,9 +287,7 @@ def queue_many(*, kind: str, messages: list[Message]) -> list[Notification]:
             if (n := queue(key=m.key, kind=kind, member=m.member, context=m.context))
         ]
         return rows
-    for row in rows:
-        if row.status == Notification.Status.PENDING:
-            transaction.on_commit(partial(deliver, notification_id=row.pk))
+    _send_later([row.pk for row in rows if row.status == Notification.Status.PENDING])
     return rows
 
 
@@ -260,9 +299,94 @@ def release_held(member: User) -> int:
     Notification.objects.filter(pk__in=ids).update(
         status=Notification.Status.PENDING, to_email=member.email
     )
-    for pk in ids:
-        transaction.on_commit(partial(deliver, notification_id=pk))
+    _send_later(ids)
     return len(ids)
+
+
+def _send_later(ids: Iterable[int], *, run_after: dt.datetime | None = None) -> None:
+    """Queue the sending task of each row in the caller's transaction (core.tasks)."""
+    ids = list(ids)
+    if not ids:
+        return
+    if run_after is None:
+        tasks.enqueue_many(send_email, ({"notification_id": pk} for pk in ids))
+    else:
+        for pk in ids:
+            tasks.enqueue(send_email, run_after=run_after, notification_id=pk)
+
+
+# One SMTP connection per worker thread, kept open from one email to the next.
+_smtp = threading.local()
+
+
+def _smtp_connection():
+    """This thread's connection, opened again when the mail settings changed since."""
+    wanted = (
+        settings.EMAIL_BACKEND,
+        getattr(settings, "EMAIL_HOST", ""),
+        getattr(settings, "EMAIL_PORT", 0),
+    )
+    connection = getattr(_smtp, "connection", None)
+    if connection is not None and getattr(_smtp, "settings", None) != wanted:
+        _smtp_drop()
+        connection = None
+    if connection is None:
+        connection = _smtp.connection = get_connection()
+        _smtp.settings = wanted
+    return connection
+
+
+def _smtp_drop() -> None:
+    connection = getattr(_smtp, "connection", None)
+    _smtp.connection = None
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:  # the connection is being dropped because it failed
+            logger.debug("closing a failed SMTP connection failed", exc_info=True)
+
+
+def _wait_for_sending_slot() -> None:
+    """Keep every worker together to settings.EMAIL_RATE_PER_SECOND: each email takes a place in
+    the current second's count in the cache (shared through Redis), and waits for the next second
+    when the count is full. Without the cache (Redis down) emails are not held back."""
+    rate = getattr(settings, "EMAIL_RATE_PER_SECOND", 0)
+    if not rate:
+        return
+    while True:
+        second = int(time.time())
+        key = f"email-rate:{second}"
+        try:
+            cache.add(key, 0, timeout=5)
+            taken = cache.incr(key)
+        except ValueError:
+            continue  # the count expired between add and incr: take the next second's
+        except Exception:
+            logger.warning("the email rate could not be counted; sending without it")
+            return
+        if taken <= rate:
+            return
+        time.sleep(max(0.0, second + 1 - time.time()))
+
+
+def _send(message: EmailMultiAlternatives) -> None:
+    """Send on this worker's open connection; a connection the server closed while it waited is
+    opened again once before the attempt counts as failed."""
+    connection = _smtp_connection()
+    reused = getattr(connection, "connection", None) is not None
+    message.connection = connection
+    try:
+        message.send()
+    except Exception:
+        _smtp_drop()
+        if not reused:
+            raise
+        message.connection = _smtp_connection()
+        try:
+            message.send()
+        except Exception:
+            _smtp_drop()
+            raise
 
 
 def deliver(*, notification_id: int) -> bool:
@@ -273,14 +397,16 @@ def deliver(*, notification_id: int) -> bool:
     """
     now = timezone.now()
     claimed = Notification.objects.filter(
-        _claimable(now), pk=notification_id, attempts__lt=MAX_ATTEMPTS
+        _claimable(now), pk=notification_id, attempts__lt=max_attempts()
     ).update(status=Notification.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
     if not claimed:
         return False
     notification = Notification.objects.get(pk=notification_id)
     if not notification.to_email:
         Notification.objects.filter(pk=notification_id).update(
-            status=Notification.Status.FAILED, error="The member has no email address."
+            status=Notification.Status.FAILED,
+            error="The member has no email address.",
+            attempts=max_attempts(),
         )
         return False
     try:
@@ -296,19 +422,38 @@ def deliver(*, notification_id: int) -> bool:
             message.attach_alternative(html, "text/html")
         for filename, data, mimetype in files:
             message.attach(filename, data, mimetype)
-        message.send()
+        _wait_for_sending_slot()
+        _send(message)
     except Exception as exc:
         logger.exception("could not send notification %s", notification_id)
-        Notification.objects.filter(pk=notification_id).update(
-            status=Notification.Status.FAILED, error=str(exc)[:2000]
-        )
+        _failed(notification, str(exc))
         return False
     # Keep what was sent, for the sent-email log in the admin.
     Notification.objects.filter(pk=notification_id).update(
         status=Notification.Status.SENT, sent_at=timezone.now(), error="", body_text=text,
-        body_html=html,
+        body_html=html, next_attempt_at=None,
     )  # fmt: skip
     return True
+
+
+@tasks.task(queue_name=tasks.EMAIL_QUEUE)
+def send_email(notification_id: int) -> bool:
+    """The task of one email: `deliver` (nothing when it is sent already, being sent by another
+    worker, or waiting for its next attempt)."""
+    return deliver(notification_id=notification_id)
+
+
+def _failed(notification: Notification, error: str) -> None:
+    """Record a failed attempt and, with attempts left, queue the next one after its wait."""
+    waits = retry_waits()
+    attempt = notification.attempts  # this attempt, counted by the claim
+    next_at = timezone.now() + waits[attempt - 1] if attempt <= len(waits) else None
+    with transaction.atomic():
+        Notification.objects.filter(pk=notification.pk).update(
+            status=Notification.Status.FAILED, error=error[:2000], next_attempt_at=next_at
+        )
+        if next_at is not None:
+            _send_later([notification.pk], run_after=next_at)
 
 
 Attachment = tuple[str, bytes, str]
@@ -324,29 +469,72 @@ def content(notification: Notification) -> tuple[str, str, list[Attachment]]:
     return text, html, list(files)
 
 
-def retry_unsent() -> int:
-    """Send failed rows (up to MAX_ATTEMPTS), pending rows left behind by a stopped process, and
-    rows whose sending process died (still "sending" after STALE_SENDING).
+def _unheld(now: dt.datetime, *, in_process: bool) -> Q:
+    """Rows waiting to be sent that no task will send: with tasks run in process, those failed
+    whose wait is over, those queued for this run and pending rows whose process stopped before
+    sending; on the database queue, whose tasks cannot be lost with a commit, only rows older
+    than TASK_LOST_AFTER (a worker that died between taking the task and claiming the row) and
+    rows failed before their next attempt was queued."""
+    S = Notification.Status
+    if in_process:
+        return (Q(status__in=[S.FAILED, S.QUEUED]) & _due(now)) | Q(
+            status=S.PENDING, created_at__lt=now - STALE_PENDING
+        )
+    lost = now - TASK_LOST_AFTER
+    return (
+        Q(status=S.QUEUED)
+        | Q(status=S.FAILED, next_attempt_at__isnull=True)
+        | Q(status=S.FAILED, next_attempt_at__lt=lost)
+        | Q(status=S.PENDING, created_at__lt=lost)
+    )
+
+
+def retry_unsent(*, batch: int = 1000) -> int:
+    """Send, or queue the sending of, every email no task holds (`_unheld`) and every email whose
+    sending process died (still "sending" after STALE_SENDING); how many were sent (in process)
+    or queued. Streams the rows a thousand at a time, however many there are.
 
     An abandoned row with no attempt left is marked failed, so that staff see it in the admin
     (and can send it again) instead of a row "sending" for ever.
     """
     now = timezone.now()
-    Notification.objects.filter(_abandoned(now), attempts__gte=MAX_ATTEMPTS).update(
+    limit = max_attempts()
+    Notification.objects.filter(_abandoned(now), attempts__gte=limit).update(
         status=Notification.Status.FAILED,
         error="Sending stopped before it finished (the sending process ended); no attempt left.",
     )
-    ids = list(
-        Notification.objects.filter(
-            Q(status__in=[Notification.Status.FAILED, Notification.Status.QUEUED])
-            | Q(status=Notification.Status.PENDING, created_at__lt=now - STALE_PENDING)
-            | _abandoned(now),
-            attempts__lt=MAX_ATTEMPTS,
-        )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
+    in_process = tasks.in_process(send_email)
+    wanted = Notification.objects.filter(
+        _unheld(now, in_process=in_process) | _abandoned(now), attempts__lt=limit
     )
-    return sum(1 for pk in ids if deliver(notification_id=pk))
+    done, after = 0, 0
+    while True:
+        ids = list(wanted.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return done
+        after = ids[-1]
+        if in_process:
+            done += sum(1 for pk in ids if deliver(notification_id=pk))
+        else:
+            with transaction.atomic():
+                _send_later(ids)
+            done += len(ids)
+
+
+def send_again(ids: Iterable[int]) -> int:
+    """Staff's "send again" of failed emails: one more attempt each, now, whatever the attempts
+    before; how many were queued."""
+    with transaction.atomic():
+        failed = list(
+            Notification.objects.select_for_update()
+            .filter(pk__in=list(ids), status=Notification.Status.FAILED)
+            .values_list("pk", flat=True)
+        )
+        Notification.objects.filter(pk__in=failed).update(
+            attempts=max_attempts() - 1, next_attempt_at=None
+        )
+        _send_later(failed)
+    return len(failed)
 
 
 def account_email(*, to: str, subject: str, template: str, context: dict[str, Any]) -> bool:

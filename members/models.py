@@ -435,11 +435,15 @@ class Notification(models.Model):
     # it belongs to a process that died, and retry_emails takes it up again.
     claimed_at = models.DateTimeField("sending since", null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # After a failed attempt: when the next one is due (members.emails.retry_waits); none is
+    # made before.
+    next_attempt_at = models.DateTimeField("next attempt", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "next_attempt_at"], name="notification_retry_idx"),
             models.Index(fields=["member", "kind"]),
         ]
 

@@ -110,6 +110,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_prometheus",
+    # The task queue (core.tasks): django-tasks, Django 6's `django.tasks` for Django 5.2, and its
+    # database backend, whose tables hold the queue.
+    "django_tasks",
+    "django_tasks_db",
     # The portal's apps, lowest layer first (docs/architecture.md): each may import only the apps
     # listed before it. The back office is the last app with models: its post_migrate creates the
     # staff groups. The demo data (`load_demo`) sits on top of everything.
@@ -341,6 +345,30 @@ NOTIFICATION_CONTENT = {
     # A provider's report may email thousands of members: each body is made when it is sent.
     "credits_reported": "providers.reporting.credits_email_content",
 }
+
+# --- Background work (core.tasks, docs/deployment.md "Workers") -------------------------------
+
+# "database": tasks are rows written in the transaction of the change that causes them, run by
+# `manage.py db_worker` processes on any number of machines (production). "in-process": each task
+# runs in the process that queued it, after its transaction commits; no worker to start (`make
+# run`, a trial). The default follows DEBUG.
+TASK_QUEUE = env_str("TASK_QUEUE", "in-process" if DEBUG else "database")
+if TASK_QUEUE not in {"database", "in-process"}:
+    raise ImproperlyConfigured('TASK_QUEUE must be "database" or "in-process".')
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TASK_QUEUE == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend",
+        # "default": the lifecycle's steps; "email": one task per email.
+        "QUEUES": ["default", "email"],
+    }
+}
+# Sending: at most this many emails a second across all workers (0: no limit); counted in the
+# cache, so a deployment with Redis shares one count.
+EMAIL_RATE_PER_SECOND = env_int("EMAIL_RATE_PER_SECOND", 0, minimum=0)
+# Minutes between the attempts at an email that failed: 9 waits, 10 attempts over about 28 hours.
+EMAIL_RETRY_MINUTES = env_str("EMAIL_RETRY_MINUTES", "1,5,15,30,60,120,240,480,720")
 
 # --- Stripe -----------------------------------------------------------------------------------
 

@@ -10,6 +10,9 @@ os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("MEDIA_ROOT", "/tmp/recert-portal-test-media")
+# Tasks run in the process that queues them, after commit, as in `make run`; the queue's own tests
+# (tests/core/test_task_queue.py and the lifecycle's) switch to the database queue and run workers.
+os.environ.setdefault("TASK_QUEUE", "in-process")
 
 from recert_portal.settings import *  # noqa: E402,F403
 

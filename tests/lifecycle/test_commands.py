@@ -98,12 +98,16 @@ def test_a_failed_email_is_kept_and_sent_again_later(monkeypatch, run, credentia
     assert run("lapse_credentials", dt.date(2027, 1, 1)) == []
     notification = Notification.objects.get(kind="lapsed")
     assert notification.status == "failed" and "server down" in notification.error
+    assert notification.next_attempt_at is not None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    sent = run("retry_emails", dt.date(2027, 1, 1))
+    # Not before the wait after the failed attempt is over.
+    assert run("retry_emails", dt.date(2027, 1, 1)) == []
+    sent = run("retry_emails", dt.date(2027, 1, 2))
     assert len(sent) == 1
     notification.refresh_from_db()
     assert notification.status == "sent" and notification.attempts == 2
-    assert run("retry_emails", dt.date(2027, 1, 2)) == []
+    assert notification.next_attempt_at is None
+    assert run("retry_emails", dt.date(2027, 1, 3)) == []
 
 
 def test_a_notification_is_delivered_by_one_process_only(

@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 
 from core.models import AuditLog
-from lifecycle import certificates, lapse, reminders
+from lifecycle import certificates, jobs
 from members.models import Credential, Notification
 from tests.concurrency import postgres_only
 from tests.concurrency import run_together as _run_together
@@ -30,7 +30,7 @@ def run_together(target):
 
 def test_simultaneous_lapse_runs_lapse_once_and_email_once():
     credentials = [CredentialFactory(designation=d) for d in ("IPMA-SCP", "IPMA-CP", "IPMA-CS")]
-    results = run_together(lambda: lapse.run_lapse(today=dt.date(2027, 1, 1)))
+    results = run_together(lambda: jobs.run_lapse(today=dt.date(2027, 1, 1)))
     assert all(isinstance(r, int) for r in results), results
     assert sum(results) == 3
     assert Credential.objects.filter(status="lapsed").count() == 3
@@ -42,7 +42,7 @@ def test_simultaneous_lapse_runs_lapse_once_and_email_once():
 def test_simultaneous_reminder_runs_send_one_reminder():
     credential = CredentialFactory()
     report_for(credential)
-    results = run_together(lambda: reminders.run_cycle_reminders(today=dt.date(2026, 7, 4)))
+    results = run_together(lambda: jobs.run_cycle_reminders(today=dt.date(2026, 7, 4)))
     assert all(isinstance(r, int) for r in results), results
     assert sum(results) == 1
     assert Notification.objects.count() == 1

@@ -102,7 +102,7 @@ def test_of_two_claims_at_once_one_sends():
 def test_an_abandoned_email_without_attempts_left_is_shown_as_failed():
     with at(T0):
         notification = NotificationFactory(
-            status=Notification.Status.SENDING, attempts=emails.MAX_ATTEMPTS, claimed_at=T0
+            status=Notification.Status.SENDING, attempts=emails.max_attempts(), claimed_at=T0
         )
     assert retry(T0 + dt.timedelta(minutes=10)) == 0
     notification.refresh_from_db()

@@ -1,6 +1,6 @@
 """Activate NAMSS extensions whose fee is paid (new deadline 1 June) and email the members."""
 
-from lifecycle import extensions
+from lifecycle import jobs
 
 from ._lifecycle import LifecycleCommand
 
@@ -9,5 +9,5 @@ class Command(LifecycleCommand):
     help = (
         "Activate NAMSS extensions whose fee is paid (new deadline 1 June) and email the members."
     )
-    job = extensions.run_extensions
+    job = jobs.run_extensions
     done = "extensions changed"

@@ -1,11 +1,11 @@
 """Issue the certificate of every recently renewed credential that has none (a safety net for approval)."""
 
-from lifecycle import certificates
+from lifecycle import jobs
 
 from ._lifecycle import LifecycleCommand
 
 
 class Command(LifecycleCommand):
     help = "Issue the certificate of every recently renewed credential that has none (a safety net for approval)."
-    job = certificates.run_certificates
+    job = jobs.run_certificates
     done = "certificates issued"

@@ -1,11 +1,11 @@
 """Lapse credentials whose cycle ended without an approved or pending report, and email the members."""
 
-from lifecycle import lapse
+from lifecycle import jobs
 
 from ._lifecycle import LifecycleCommand
 
 
 class Command(LifecycleCommand):
     help = "Lapse credentials whose cycle ended without an approved or pending report, and email the members."
-    job = lapse.run_lapse
+    job = jobs.run_lapse
     done = "credentials lapsed"
