@@ -374,19 +374,24 @@ def _send(message: EmailMultiAlternatives) -> None:
     opened again once before the attempt counts as failed."""
     connection = _smtp_connection()
     reused = getattr(connection, "connection", None) is not None
-    message.connection = connection
     try:
-        message.send()
+        _send_on(connection, message)
     except Exception:
         _smtp_drop()
         if not reused:
             raise
-        message.connection = _smtp_connection()
         try:
-            message.send()
+            _send_on(_smtp_connection(), message)
         except Exception:
             _smtp_drop()
             raise
+
+
+def _send_on(connection, message: EmailMultiAlternatives) -> None:
+    # Opened here, not by send(): a connection send() opens is closed after the one message.
+    connection.open()
+    message.connection = connection
+    message.send()
 
 
 def deliver(*, notification_id: int) -> bool:
