@@ -13,6 +13,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from tests.factories import PASSWORD, CredentialFactory, StaffFactory, UserFactory
 
+# The task queue's fixtures (database_queue, smtp): tests/queue.py.
+pytest_plugins = ["tests.queue"]
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
