@@ -90,6 +90,8 @@ def ensure_staff_groups() -> dict[str, Group]:
                 # two-step sign-in devices: list and delete (reset) only (members/admin.py)
                 "otp_totp",
                 "otp_static",
+                # the task queue's results: read only (its admin allows no change)
+                "django_tasks_database",
             ]
         )
     )

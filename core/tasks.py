@@ -25,7 +25,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django_tasks import task as task  # re-exported: the apps' tasks are declared with it
 from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks.base import Task
@@ -118,3 +118,23 @@ def chunked(items: Iterable[T], size: int = SCAN_BATCH) -> Iterator[list[T]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+# Finished tasks kept for staff to read (Task results in the admin): successful ones a day, failed
+# ones a month. `prune_finished`, in the hourly `run_lifecycle`, deletes older ones.
+KEEP_SUCCESSFUL = dt.timedelta(days=1)
+KEEP_FAILED = dt.timedelta(days=30)
+
+
+def prune_finished(*, now: dt.datetime, batch: int = 5000) -> int:
+    """Delete finished tasks older than they are kept, a batch at a time; how many."""
+    from django_tasks_db.models import DBTaskResult
+
+    old = DBTaskResult.objects.filter(
+        Q(status="SUCCESSFUL", finished_at__lt=now - KEEP_SUCCESSFUL)
+        | Q(status="FAILED", finished_at__lt=now - KEEP_FAILED)
+    )
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:batch]):
+        deleted += DBTaskResult.objects.filter(pk__in=ids).delete()[0]
+    return deleted

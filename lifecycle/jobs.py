@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from core import tasks
 from members import emails
@@ -112,9 +113,15 @@ def run_invoice_reminders(*, today: dt.date) -> int:
     )
 
 
-def run_email_retry(*, today: dt.date) -> int:
-    """Send (or queue) emails no task holds: failed, left unsent by a stopped process."""
-    return emails.retry_unsent()
+def run_email_retry(*, today: dt.date, without_waiting: bool = False) -> int:
+    """Send (or queue) emails no task holds: failed, left unsent by a stopped process; with
+    `without_waiting`, failed emails also before the wait after their last attempt is over."""
+    return emails.retry_unsent(without_waiting=without_waiting)
+
+
+def run_tasks_prune(*, today: dt.date) -> int:
+    """Delete the finished tasks staff no longer need to see (core.tasks.prune_finished)."""
+    return tasks.prune_finished(now=timezone.now())
 
 
 JOBS: list[tuple[str, Callable[..., int]]] = [
@@ -127,6 +134,7 @@ JOBS: list[tuple[str, Callable[..., int]]] = [
     ("cycle_reminders", run_cycle_reminders),
     ("invoice_reminders", run_invoice_reminders),
     ("email_retry", run_email_retry),
+    ("tasks_prune", run_tasks_prune),
 ]
 
 

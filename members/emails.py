@@ -494,16 +494,24 @@ def _unheld(now: dt.datetime, *, in_process: bool) -> Q:
     )
 
 
-def retry_unsent(*, batch: int = 1000) -> int:
+def retry_unsent(*, batch: int = 1000, without_waiting: bool = False) -> int:
     """Send, or queue the sending of, every email no task holds (`_unheld`) and every email whose
     sending process died (still "sending" after STALE_SENDING); how many were sent (in process)
     or queued. Streams the rows a thousand at a time, however many there are.
+
+    `without_waiting` (an operator's `retry_emails --now` once the mail server is back): failed
+    emails with attempts left go now, not after the wait that follows their last attempt; a task
+    already queued for the later attempt then finds the email sent and does nothing.
 
     An abandoned row with no attempt left is marked failed, so that staff see it in the admin
     (and can send it again) instead of a row "sending" for ever.
     """
     now = timezone.now()
     limit = max_attempts()
+    if without_waiting:
+        Notification.objects.filter(
+            status=Notification.Status.FAILED, attempts__lt=limit, next_attempt_at__isnull=False
+        ).update(next_attempt_at=None)
     Notification.objects.filter(_abandoned(now), attempts__gte=limit).update(
         status=Notification.Status.FAILED,
         error="Sending stopped before it finished (the sending process ended); no attempt left.",

@@ -5,7 +5,10 @@ addresses in METRICS_ALLOWED_IPS (none by default): the figures are for the host
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Count, Min, Q
 from django.http import HttpResponse, HttpResponseForbidden
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult, get_date_max
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
@@ -15,11 +18,14 @@ from payments.models import StripeEvent
 
 
 class PortalCollector:
-    """Emails waiting to be sent (by status) and webhook events that failed: COUNT queries at
-    each scrape, and none at start-up (`describe` names the metrics without reading them)."""
+    """Emails waiting to be sent (by status), the task queue's depth and failures (by queue), and
+    webhook events that failed: COUNT queries at each scrape, and none at start-up (`describe`
+    names the metrics without reading them)."""
 
     def describe(self):
         yield GaugeMetricFamily("portal_outbox_unsent", "", labels=["status"])
+        yield GaugeMetricFamily("portal_tasks", "", labels=["queue", "state"])
+        yield GaugeMetricFamily("portal_task_oldest_waiting_seconds", "", labels=["queue"])
         yield GaugeMetricFamily("portal_webhook_events_failed", "")
 
     def collect(self):
@@ -28,16 +34,53 @@ class PortalCollector:
         )
         for status in (
             Notification.Status.PENDING,
+            Notification.Status.QUEUED,
+            Notification.Status.SENDING,
             Notification.Status.FAILED,
             Notification.Status.HELD,
         ):
             backlog.add_metric([status], Notification.objects.filter(status=status).count())
         yield backlog
+        yield from self._tasks()
         failed = GaugeMetricFamily(
             "portal_webhook_events_failed", "Stripe webhook events whose processing failed"
         )
         failed.add_metric([], StripeEvent.objects.filter(status=StripeEvent.Status.FAILED).count())
         yield failed
+
+
+    def _tasks(self):
+        """The queue by state: "waiting" (ready to run now: the depth workers must catch up on),
+        "scheduled" (to run later: an email's next attempt), "running", "failed" (the task raised;
+        staff see it under Task results)."""
+        now = timezone.now()
+        due = Q(run_after=get_date_max()) | Q(run_after__lte=now)
+        rows = (
+            DBTaskResult.objects.exclude(status="SUCCESSFUL")
+            .values("queue_name")
+            .annotate(
+                waiting=Count("pk", filter=Q(status="READY") & due),
+                scheduled=Count("pk", filter=Q(status="READY") & ~due),
+                running=Count("pk", filter=Q(status="RUNNING")),
+                failed=Count("pk", filter=Q(status="FAILED")),
+                oldest=Min("enqueued_at", filter=Q(status="READY") & due),
+            )
+        )
+        counts = GaugeMetricFamily(
+            "portal_tasks", "Background tasks by queue and state", labels=["queue", "state"]
+        )
+        oldest = GaugeMetricFamily(
+            "portal_task_oldest_waiting_seconds",
+            "Seconds the oldest task ready to run has waited, by queue",
+            labels=["queue"],
+        )
+        for row in rows:
+            for state in ("waiting", "scheduled", "running", "failed"):
+                counts.add_metric([row["queue_name"], state], row[state])
+            waited = (now - row["oldest"]).total_seconds() if row["oldest"] else 0
+            oldest.add_metric([row["queue_name"]], max(waited, 0))
+        yield counts
+        yield oldest
 
 
 _collector = PortalCollector()

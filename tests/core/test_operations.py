@@ -8,9 +8,11 @@ import logging
 import logging.config
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from core import operations
+from members import emails
 from members.models import Notification
 from tests.factories import UserFactory
 
@@ -86,3 +88,20 @@ def test_metrics_only_for_allowed_addresses(client, settings):
     assert 'portal_outbox_unsent{status="pending"} 1.0' in body
     assert "portal_webhook_events_failed 0.0" in body
     assert "django_http_requests_latency_seconds_by_view_method" in body
+
+
+def test_metrics_show_the_task_queue_by_queue_and_state(client, settings, database_queue):
+    settings.METRICS_ALLOWED_IPS = ["127.0.0.1"]
+    member = UserFactory()
+    with transaction.atomic():
+        for n in range(3):
+            emails.queue(
+                key=f"metrics:{n}",
+                kind="lapsed",
+                member=member,
+                context={"designations": "X", "designation_names": "X", "reason": "No report."},
+            )
+    body = client.get("/metrics").content.decode()
+    assert 'portal_tasks{queue="email",state="waiting"} 3.0' in body
+    assert 'portal_tasks{queue="email",state="failed"} 0.0' in body
+    assert 'portal_task_oldest_waiting_seconds{queue="email"}' in body

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import CommandError, call_command
 
 from lifecycle import jobs
@@ -110,6 +111,23 @@ def test_a_failed_email_is_kept_and_sent_again_later(monkeypatch, run, credentia
     assert run("retry_emails", dt.date(2027, 1, 3)) == []
 
 
+def test_retry_emails_now_sends_failed_emails_before_their_wait_is_over(
+    run, credential_in, settings
+):
+    credential_in("ipma-hr")
+    settings.EMAIL_BACKEND = "tests.lifecycle.test_commands.FailingBackend"
+    run("lapse_credentials", dt.date(2027, 1, 1))
+    notification = Notification.objects.get(kind="lapsed")
+    assert notification.status == "failed" and notification.next_attempt_at is not None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    out = StringIO()
+    call_command("retry_emails", "--now", "--today", "2027-01-01", stdout=out)
+    assert out.getvalue().strip() == "2027-01-01: 1 emails sent"
+    assert [m.to for m in mail.outbox] == [[notification.to_email]]
+    notification.refresh_from_db()
+    assert notification.status == "sent" and notification.attempts == 2
+
+
 def test_a_notification_is_delivered_by_one_process_only(
     member, django_capture_on_commit_callbacks
 ):
@@ -122,10 +140,7 @@ def test_a_notification_is_delivered_by_one_process_only(
     assert len(mail.outbox) == 1
 
 
-class FailingBackend:
-    def __init__(self, *args, **kwargs):
-        pass
-
+class FailingBackend(BaseEmailBackend):
     def send_messages(self, messages):
         raise ConnectionError("server down")
 

@@ -245,7 +245,7 @@ def test_a_hanging_mail_server_costs_one_email_one_timeout_then_the_rest_go_on(
     try:
         with at(T0):
             notifications = queue_emails(15)
-        run_worker("email")
+            run_worker("email")
         statuses = Counter(Notification.objects.values_list("status", flat=True))
         assert statuses == {"sent": 14, "failed": 1}
         assert sink.connections == 2  # the hung one, then one for the other 14

@@ -335,7 +335,8 @@ def smtp_back(settings) -> None:
 
 
 def retry_emails() -> None:
-    call_command("retry_emails", verbosity=0)
+    """What an operator runs once the mail server is back."""
+    call_command("retry_emails", "--now", verbosity=0)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks_db.models import DBTaskResult
 
 from core.models import AuditLog
 from lifecycle.models import ExtensionRequest
@@ -259,6 +260,13 @@ MODEL_OBJECTS: dict[str, Callable[[dict], object]] = {
         new_deadline=dt.date(2027, 6, 1),
         credits_documented=Decimal(1),
         credits_needed=Decimal(1),
+    ),  # fmt: skip
+    "django_tasks_database.dbtaskresult": lambda w: DBTaskResult.objects.create(
+        task_path="members.emails.send_email",
+        args_kwargs={"args": [], "kwargs": {"notification_id": 1}},
+        queue_name="email",
+        backend_name="default",
+        run_after=timezone.now(),
     ),  # fmt: skip
     "otp_totp.totpdevice": lambda w: TOTPDevice.objects.create(user=w["entry"].member, name="app"),
     "otp_static.staticdevice": lambda w: StaticDevice.objects.create(

@@ -30,8 +30,11 @@ class LifecycleCommand(BaseCommand):
             help="Act as if today were this date (YYYY-MM-DD); default: today in TIME_ZONE.",
         )
 
+    def run(self, today: dt.date, options: dict) -> int:
+        return type(self).job(today=today)
+
     def handle(self, *args, **options):
         today = options["today"] or timezone.localdate()
-        count = type(self).job(today=today)
+        count = self.run(today, options)
         if options["verbosity"] >= 1:
             self.stdout.write(f"{today.isoformat()}: {count} {self.done}")
