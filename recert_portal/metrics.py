@@ -48,7 +48,6 @@ class PortalCollector:
         failed.add_metric([], StripeEvent.objects.filter(status=StripeEvent.Status.FAILED).count())
         yield failed
 
-
     def _tasks(self):
         """The queue by state: "waiting" (ready to run now: the depth workers must catch up on),
         "scheduled" (to run later: an email's next attempt), "running", "failed" (the task raised;
