@@ -33,6 +33,7 @@ class SmtpSink:
     port: int = 0
     delay_ms: float = 0.0
     hang_connections: int = 0
+    keep_data: bool = True  # False: keep who each message went to, not its text (benchmarks)
     messages: list[Received] = field(default_factory=list)
     connections: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
@@ -120,7 +121,8 @@ class SmtpSink:
                 if self.delay_ms:
                     await asyncio.sleep(self.delay_ms / 1000)
                 with self._lock:
-                    self.messages.append(Received(sender, recipients, data, number))
+                    kept = data if self.keep_data else b""
+                    self.messages.append(Received(sender, recipients, kept, number))
                 writer.write(b"250 OK queued\r\n")
             elif verb in ("RSET", "NOOP"):
                 writer.write(b"250 OK\r\n")

@@ -75,7 +75,12 @@ def logging_config(*, json_lines: bool, level: str) -> dict:
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"axes": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
+        # django_tasks logs two lines per task at INFO (running, successful); a failure at ERROR.
+        "loggers": {
+            "axes": {"level": "WARNING"},
+            "stripe": {"level": "WARNING"},
+            "django_tasks": {"level": "WARNING"},
+        },
     }
 
 

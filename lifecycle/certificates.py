@@ -269,10 +269,17 @@ def certificates_due(*, today: dt.date) -> Iterator[int]:
             renewed_on__gte=today - dt.timedelta(days=CERTIFICATE_BACKFILL_DAYS),
         )
         .exclude(Exists(has_certificate))
-        .only("pk")
+        .only("pk", "cycle_start")
     )
     for batch in in_batches(candidates):
-        yield from (c.pk for c in batch)
+        # Only those an approval renewed (the task's own check): a credential renewed otherwise,
+        # by reinstatement or by hand, would get a task that does nothing every hour.
+        renewed_by = set(
+            ReportCredential.objects.filter(
+                credential__in=[c.pk for c in batch], report__status=RS.APPROVED
+            ).values_list("credential_id", "report__cycle_end")
+        )
+        yield from (c.pk for c in batch if (c.pk, c.cycle_start - ONE_DAY) in renewed_by)
 
 
 @transaction.atomic

@@ -120,6 +120,17 @@ def test_the_safety_net_job_issues_missing_certificates_after_approval(run, rene
     assert Certificate.objects.get().credential == credential
 
 
+def test_the_safety_net_finds_only_credentials_an_approval_renewed(credential_in):
+    """A credential renewed otherwise (by hand, by reinstatement) has no approved report for its
+    last cycle: the scan leaves it alone instead of queuing a task that does nothing every hour."""
+    by_approval = credential_in("ipma-hr")
+    approve_and_renew(by_approval)
+    by_hand = credential_in("namss")
+    by_hand.renewed_on = dt.date(2026, 11, 10)
+    by_hand.save()
+    assert list(certificates.certificates_due(today=dt.date(2026, 11, 12))) == [by_approval.pk]
+
+
 # --- the PDF ----------------------------------------------------------------------------------
 
 

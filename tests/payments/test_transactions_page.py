@@ -244,9 +244,10 @@ def test_a_report_of_two_credentials_is_billed_once(member_client, member):
         )
         for d in ("CPCS", "CPMSM")
     ]
-    report = ReportFactory(member=member, program="namss", credentials=both)
-
-    invoice = invoices.invoice_issue(report=report, today=dt.date(2026, 11, 20))
+    # Submitted before the deadline (the factory submits it now): no late fee.
+    with time_machine.travel(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC), tick=False):
+        report = ReportFactory(member=member, program="namss", credentials=both)
+        invoice = invoices.invoice_issue(report=report, today=dt.date(2026, 11, 20))
 
     assert invoice.lines.count() == 1
     assert "CPCS + CPMSM" in invoice.description
