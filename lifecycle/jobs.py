@@ -182,4 +182,6 @@ def run_all(*, today: dt.date) -> dict[str, int]:
             except Exception:
                 logger.exception("lifecycle job %s failed", name)
                 results[name] = -1
+        if not tasks.in_process(lifecycle_tasks.lapse_credential):
+            tasks.analyze_queue(sum(n for name, n in results.items() if n > 0))
     return results

@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from core import tasks
 from members.models import User
+from tests.concurrency import postgres_only
 from tests.factories import UserFactory
 from tests.queue import run_worker
 
@@ -75,3 +76,27 @@ def test_finished_tasks_are_pruned_after_they_are_kept(database_queue):
         DBTaskResult.objects.filter(pk=row.pk).update(status=status, finished_at=now - age)
     assert tasks.prune_finished(now=now) == 2
     assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED", "SUCCESSFUL"]
+
+
+@postgres_only
+def test_a_worker_of_one_queue_takes_its_next_task_without_reading_the_others(database_queue):
+    """A thousand lifecycle tasks and a thousand emails waiting: the email worker's query that
+    takes the next task reads the email queue's part of the index (core migration 0003) in order,
+    once the scan refreshed the table's statistics, instead of sorting the waiting tasks."""
+    user = UserFactory()
+    waiting = 0
+    for queue in ("default", tasks.EMAIL_QUEUE):
+        waiting += tasks.enqueue_many(
+            rename.using(queue_name=queue),
+            ({"user_id": user.pk, "name": str(i)} for i in range(tasks.ANALYZE_AFTER)),
+        )
+    tasks.analyze_queue(waiting)
+    query = (
+        DBTaskResult.objects.ready()
+        .filter(backend_name="default", queue_name__in=[tasks.EMAIL_QUEUE])
+        .select_for_update(skip_locked=True)
+        .order_by(*DBTaskResult._meta.ordering)[:1]
+    )
+    with transaction.atomic():
+        plan = query.explain()
+    assert "portal_task_ready_by_queue" in plan and "Sort" not in plan, plan
