@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -138,6 +139,9 @@ JOBS: list[tuple[str, Callable[..., int]]] = [
 ]
 
 
+_MEMORY_LOCK = threading.Lock()
+
+
 class ScanRunning(Exception):
     """Another scan holds the lock: this one does nothing."""
 
@@ -146,7 +150,8 @@ class ScanRunning(Exception):
 def scan_lock() -> Iterator[None]:
     """Hold the scan's lock for the block, or raise ScanRunning at once when another process holds
     it: on PostgreSQL a session advisory lock (released by the database if the process dies), on
-    SQLite an exclusive lock on a file beside the database (one machine)."""
+    SQLite an exclusive lock on a file beside the database (one machine), or, for a database in
+    memory, a lock of this process."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s)", [SCAN_LOCK_KEY])
@@ -159,7 +164,16 @@ def scan_lock() -> Iterator[None]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [SCAN_LOCK_KEY])
         return
     name = str(connection.settings_dict["NAME"])
-    path = Path(name if "memory" not in name else "/tmp/recert-portal-memory-db")  # noqa: S108
+    if "memory" in name:
+        # A database in memory belongs to this process alone: so does its lock.
+        if not _MEMORY_LOCK.acquire(blocking=False):
+            raise ScanRunning
+        try:
+            yield
+        finally:
+            _MEMORY_LOCK.release()
+        return
+    path = Path(name)
     with open(path.with_name(path.name + ".lifecycle-lock"), "a") as lock_file:
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -20,7 +20,7 @@ from members import emails
 from members.models import Credential, Notification
 from recertification import rules
 from recertification.models import Report
-from recertification.selectors import scored_report
+from recertification.selectors import report_totals
 
 from .billing import program_fees, report_invoice
 from .deadlines import (
@@ -77,7 +77,7 @@ def _revoke_certificates(credential: Credential, reason: str) -> int:
 
 def _lapse_context(credential: Credential, report: Report | None, reason: str) -> dict[str, Any]:
     deadlines = credential_deadlines(credential)
-    scored = scored_report(report) if report is not None else score_without_report([credential])
+    scored = report_totals(report) if report is not None else score_without_report([credential])
     context = credential_context([credential]) | points_context(scored) | {"reason": reason}
     context["deadline"] = deadlines.submit_by
     context["lapsed_on"] = max(deadlines.lapses_on, timezone.localdate())
@@ -227,7 +227,7 @@ def credential_terminate_if_due(*, credential_id: int, today: dt.date) -> bool:
     credential, reason = ended
     deadlines = credential_deadlines(credential)
     report = cycle_report(credential)
-    scored = scored_report(report) if report is not None else score_without_report([credential])
+    scored = report_totals(report) if report is not None else score_without_report([credential])
     emails.queue(
         key=f"terminated:{credential.pk}:{credential.cycle_start}",
         kind=Notification.Kind.TERMINATED,

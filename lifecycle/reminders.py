@@ -18,7 +18,7 @@ from members import emails
 from members.models import Credential, Notification, User
 from recertification import rules
 from recertification.models import Report, ReportCredential
-from recertification.selectors import scored_report
+from recertification.selectors import report_totals
 
 from .billing import invoice_get, unpaid_invoices_due
 from .deadlines import OPEN, Deadlines, credential_deadlines
@@ -206,7 +206,7 @@ def _cycle_reminder_send(group: list[Credential], report: Report | None, *, toda
     days_left = (deadlines.on_time_until - today).days
     if emails.already_sent(key):
         return False
-    scored = scored_report(report) if report is not None else score_without_report(group)
+    scored = report_totals(report) if report is not None else score_without_report(group)
     context = (
         credential_context(group)
         | points_context(scored)

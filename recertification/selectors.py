@@ -398,6 +398,13 @@ def scored_reports(member, report_ids: list[int]) -> list[ScoredReport]:
     return _score_all(member, [by_id[pk] for pk in report_ids])
 
 
+def report_totals(report: Report) -> ScoredReport:
+    """One report scored for a notice (a reminder, a lapse): the same totals and shortfalls as the
+    portal shows, read as a save reads them (`scored_locked_reports`: its credentials and its
+    entries' scoring fields, two queries) instead of every entry with its files and decisions."""
+    return scored_locked_reports(report.member_id, [report])[0]
+
+
 def scored_locked_reports(member, reports: list[Report]) -> list[ScoredReport]:
     """Score the member's reports a save has just locked, as they are: their credentials and
     their entries' scoring fields (EntryRef rows) read now, under the locks; no audit decisions,

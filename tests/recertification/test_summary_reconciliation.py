@@ -179,3 +179,19 @@ def test_the_columns_come_from_the_declarations(client, member, credential_for, 
             ]
         )
     assert headers(page) == expected
+
+
+def test_a_notice_counts_the_same_totals_and_shortfalls_as_the_portal(
+    dual_with_entries, django_assert_max_num_queries
+):
+    """Reminders and lapse notices read a report lightly (`report_totals`): the totals, the
+    requirement and what is missing are those of the full read the portal's pages use."""
+    from recertification.selectors import report_totals, scored_report
+
+    report = Report.objects.get(pk=dual_with_entries[2].pk)
+    full = scored_report(report)
+    with django_assert_max_num_queries(3):
+        light = report_totals(Report.objects.get(pk=report.pk))
+    assert (light.total, light.required, light.met) == (full.total, full.required, full.met)
+    assert light.total == Decimal("37.5")
+    assert list(light.result.shortfalls) == list(full.result.shortfalls) != []
