@@ -187,6 +187,11 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=5000)
     parser.add_argument("--sink-delay-ms", type=float, default=20.0)
     parser.add_argument("--out", default="lifecycle-queue.json")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="The busy day's scan ran already (a run stopped midway): go on with its tasks.",
+    )
     args = parser.parse_args()
     if args.child_scan:
         return child_scan(args.child_scan)
@@ -225,7 +230,10 @@ def main() -> None:
 
     step("data", {"members": get_user_model().objects.filter(username__startswith="load-").count()})
     emails_before = Notification.objects.count()
-    step("busy day scan", scan(today, env) | {"queued": task_counts(status="READY")})
+    if not args.resume:
+        step("busy day scan", scan(today, env) | {"queued": task_counts(status="READY")})
+    else:
+        step("resumed", {"waiting": task_counts(status="READY")})
     step("busy day work", workers("default", args.default_workers, env) | {
         "tasks": task_counts(queue_name="default"),
         "states": task_states(),
