@@ -92,6 +92,18 @@ def enqueue_many(task_: Task, calls: Iterable[dict[str, Any]]) -> int:
     return len(rows)
 
 
+def waiting(task_: Task) -> int:
+    """How many tasks of `task_` wait to be run (ready now or later) on the database queue; 0 in
+    process, where nothing waits."""
+    if in_process(task_):
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        status="READY", queue_name=task_.queue_name, task_path=task_.module_path
+    ).count()
+
+
 # After a scan queued this many tasks, PostgreSQL's statistics of the task table are read again at
 # once: with the old ones (a table of a few rows) the workers' query that takes the next task sorts
 # the whole queue (90 ms a task with 40,000 waiting) until autovacuum's next pass.

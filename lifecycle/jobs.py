@@ -42,6 +42,15 @@ SCAN_LOCK_KEY = 7_311_202_601
 
 
 def _queue(task: Any, calls: Iterable[dict[str, Any]]) -> int:
+    """Queue `task` once per call; nothing while tasks of it an earlier scan queued still wait (the
+    workers are behind): they do that work, and queuing it again every hour would only grow the
+    queue. The next scan after they ran finds what is left."""
+    waiting = tasks.waiting(task)
+    if waiting:
+        logger.warning(
+            "%s: %s tasks of an earlier run still waiting; none queued", task.name, waiting
+        )
+        return 0
     return sum(tasks.enqueue_many(task, chunk) for chunk in tasks.chunked(calls))
 
 

@@ -17,8 +17,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 
+from core import tasks
 from core.models import AuditLog
 from lifecycle import jobs, lapse
+from lifecycle import tasks as lifecycle_tasks
 from members.models import Credential, Notification
 from tests.concurrency import postgres_only
 from tests.queue import queued, run_worker
@@ -62,7 +64,8 @@ def test_the_scan_queues_one_task_per_credential_due_and_none_for_the_rest(
 def test_tasks_queued_twice_change_and_email_once(database_queue, credential_in):
     credential = credential_in("ipma-hr")
     scan()
-    scan()  # the next hour's scan, before any worker ran: the same task again
+    # The same task again (a scan of another day, a task a worker took twice).
+    tasks.enqueue_many(lifecycle_tasks.lapse_credential, queued(LAPSE))
     assert len(queued(LAPSE)) == 2
     with on(DAY):
         run_worker()
@@ -71,6 +74,21 @@ def test_tasks_queued_twice_change_and_email_once(database_queue, credential_in)
     assert Notification.objects.filter(kind="lapsed").count() == 1
     # And the day's next scan finds nothing left to do.
     assert "lapse 0" in scan()
+
+
+def test_while_the_workers_are_behind_the_next_scan_queues_nothing_again(
+    database_queue, credential_in
+):
+    from tests.factories import UserFactory
+
+    credentials = [credential_in("ipma-hr", holder=UserFactory()) for _ in range(2)]
+    assert "lapse 2" in scan()
+    assert "lapse 0" in scan()  # the next hour's: the first scan's tasks still wait
+    assert len(queued(LAPSE)) == 2
+    with on(DAY):
+        run_worker()
+    assert {status_of(c) for c in credentials} == {"lapsed"}
+    assert "lapse 0" in scan()  # done: nothing left to find
 
 
 def test_an_idle_day_queues_nothing(database_queue, credential_in):
