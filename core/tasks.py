@@ -1,9 +1,9 @@
 """Background work: the task queue every app puts its work on (docs/deployment.md, "Workers").
 
 The queue is django-tasks, the backport of Django 6's `django.tasks` to Django 5.2, with its
-database backend (django-tasks-db): a task is a row of `django_tasks_database_dbtaskresult`, written by
-the same transaction as the change that causes it, so a change that rolls back leaves no task, and
-one that commits cannot lose its task. `manage.py db_worker` processes, on as many machines as
+database backend (django-tasks-db): a task is a row of `django_tasks_database_dbtaskresult`,
+written by the same transaction as the change that causes it, so a change that rolls back leaves no
+task, and one that commits cannot lose its task. `manage.py db_worker` processes, on as many machines as
 needed, take rows with `SELECT … FOR UPDATE SKIP LOCKED`, so no two run the same task.
 
 settings.TASK_QUEUE "in-process" (`make run`, the test suite) runs each task in the process that

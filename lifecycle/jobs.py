@@ -51,7 +51,9 @@ def _queue(task: Any, calls: Iterable[dict[str, Any]]) -> int:
             "%s: %s tasks of an earlier run still waiting; none queued", task.name, waiting
         )
         return 0
-    return sum(tasks.enqueue_many(task, chunk) for chunk in tasks.chunked(calls))
+    queued = sum(tasks.enqueue_many(task, chunk) for chunk in tasks.chunked(calls))
+    tasks.analyze_queue(queued)
+    return queued
 
 
 def run_extensions(*, today: dt.date) -> int:
@@ -205,6 +207,4 @@ def run_all(*, today: dt.date) -> dict[str, int]:
             except Exception:
                 logger.exception("lifecycle job %s failed", name)
                 results[name] = -1
-        if not tasks.in_process(lifecycle_tasks.lapse_credential):
-            tasks.analyze_queue(sum(n for name, n in results.items() if n > 0))
     return results

@@ -32,14 +32,21 @@ class PortalCollector:
         backlog = GaugeMetricFamily(
             "portal_outbox_unsent", "Emails recorded but not sent yet, by status", labels=["status"]
         )
-        for status in (
+        unsent = [
             Notification.Status.PENDING,
             Notification.Status.QUEUED,
             Notification.Status.SENDING,
             Notification.Status.FAILED,
             Notification.Status.HELD,
-        ):
-            backlog.add_metric([status], Notification.objects.filter(status=status).count())
+        ]
+        counts = dict(
+            Notification.objects.filter(status__in=unsent)
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for status in unsent:
+            backlog.add_metric([status], counts.get(status, 0))
         yield backlog
         yield from self._tasks()
         failed = GaugeMetricFamily(
@@ -53,7 +60,9 @@ class PortalCollector:
         "scheduled" (to run later: an email's next attempt), "running", "failed" (the task raised;
         staff see it under Task results)."""
         now = timezone.now()
-        due = Q(run_after=get_date_max()) | Q(run_after__lte=now)
+        at_once = Q(run_after=get_date_max())  # queued to run now: waiting since it was queued
+        became_due = Q(run_after__lte=now)  # queued for later (a retry): waiting since run_after
+        due = at_once | became_due
         rows = (
             DBTaskResult.objects.exclude(status="SUCCESSFUL")
             .values("queue_name")
@@ -62,7 +71,8 @@ class PortalCollector:
                 scheduled=Count("pk", filter=Q(status="READY") & ~due),
                 running=Count("pk", filter=Q(status="RUNNING")),
                 failed=Count("pk", filter=Q(status="FAILED")),
-                oldest=Min("enqueued_at", filter=Q(status="READY") & due),
+                oldest_queued=Min("enqueued_at", filter=Q(status="READY") & at_once),
+                oldest_due=Min("run_after", filter=Q(status="READY") & became_due),
             )
         )
         counts = GaugeMetricFamily(
@@ -76,7 +86,8 @@ class PortalCollector:
         for row in rows:
             for state in ("waiting", "scheduled", "running", "failed"):
                 counts.add_metric([row["queue_name"], state], row[state])
-            waited = (now - row["oldest"]).total_seconds() if row["oldest"] else 0
+            since = [t for t in (row["oldest_queued"], row["oldest_due"]) if t is not None]
+            waited = (now - min(since)).total_seconds() if since else 0
             oldest.add_metric([row["queue_name"]], max(waited, 0))
         yield counts
         yield oldest

@@ -3,9 +3,11 @@ data, and Prometheus metrics for the addresses allowed to read them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import logging.config
+import re
 
 import pytest
 from django.db import transaction
@@ -105,3 +107,22 @@ def test_metrics_show_the_task_queue_by_queue_and_state(client, settings, databa
     assert 'portal_tasks{queue="email",state="waiting"} 3.0' in body
     assert 'portal_tasks{queue="email",state="failed"} 0.0' in body
     assert 'portal_task_oldest_waiting_seconds{queue="email"}' in body
+
+
+def test_a_retry_that_fell_due_has_waited_since_it_fell_due_not_since_it_was_queued(
+    client, settings, database_queue
+):
+    """An email's next attempt, queued two hours ago to run a minute ago, has waited a minute:
+    retries after an outage are no alarm about workers falling behind."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    settings.METRICS_ALLOWED_IPS = ["127.0.0.1"]
+    now = timezone.now()
+    emails.send_email.using(run_after=now - dt.timedelta(minutes=1)).enqueue(notification_id=1)
+    DBTaskResult.objects.update(enqueued_at=now - dt.timedelta(hours=2))
+    body = client.get("/metrics").content.decode()
+    waited = float(
+        re.search(r'portal_task_oldest_waiting_seconds\{queue="email"\} ([0-9.e+]+)', body)[1]
+    )
+    assert 60 <= waited < 600

@@ -10,7 +10,6 @@ class Command(LifecycleCommand):
         "Send (or queue) the emails no task holds: failed ones whose wait after the last attempt "
         "is over, and ones a stopped process left unsent. With --now, failed emails go at once."
     )
-    job = jobs.run_email_retry
     done = "emails sent"
 
     def add_arguments(self, parser):
