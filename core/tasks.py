@@ -149,7 +149,7 @@ def chunked(items: Iterable[T], size: int = SCAN_BATCH) -> Iterator[list[T]]:
         yield chunk
 
 
-# Finished tasks kept for staff to read (Task results in the admin): successful ones a day, failed
+# Finished tasks kept for staff to read (Task Results in the admin): successful ones a day, failed
 # ones a month. `prune_finished`, in the hourly `run_lifecycle`, deletes older ones.
 KEEP_SUCCESSFUL = dt.timedelta(days=1)
 KEEP_FAILED = dt.timedelta(days=30)

@@ -58,7 +58,7 @@ class PortalCollector:
     def _tasks(self):
         """The queue by state: "waiting" (ready to run now: the depth workers must catch up on),
         "scheduled" (to run later: an email's next attempt), "running", "failed" (the task raised;
-        staff see it under Task results)."""
+        staff see it under Task Results)."""
         now = timezone.now()
         at_once = Q(run_after=get_date_max())  # queued to run now: waiting since it was queued
         became_due = Q(run_after__lte=now)  # queued for later (a retry): waiting since run_after
